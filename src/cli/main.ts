@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * The `coderl` command line. This file only wires commands (one file each under
+ * commands/) and owns the single error path and the process exit.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo.js';
+import { execCommand } from './commands/exec.js';
+import { sandboxInfoCommand } from './commands/sandbox-info.js';
+import { formatError } from './errors.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command()
+  .name('coderl')
+  .description('CodeRL+: RL with verifiable rewards plus execution-semantics alignment for code models')
+  .version(pkg.version)
+  .addCommand(demoCommand)
+  .addCommand(execCommand)
+  .addCommand(sandboxInfoCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const { message, exitCode } = formatError(err);
+  process.stderr.write(message + '\n');
+  process.exit(exitCode);
+}

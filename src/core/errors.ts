@@ -1,0 +1,50 @@
+/**
+ * The one catalogue of coderl errors (fastify lib/errors.js style): every code is defined
+ * once as CRL_ERR_<AREA>_<WHAT> with a message template and an HTTP status, and
+ * docs/errors.md lists them all (a test keeps the two in sync).
+ *
+ * Only broken systems and bad input throw. Expected outcomes of running a program
+ * (timeout, runtime error, ...) are values, never errors.
+ */
+
+export interface ErrorSpec {
+  /** message template; `%s` placeholders are filled in order */
+  readonly message: string;
+  readonly statusCode: number;
+}
+
+export const ERROR_CATALOGUE = {
+  /** Config */
+  CRL_ERR_CONFIG_INVALID: { message: 'invalid configuration: %s', statusCode: 400 },
+  /** Input files and rows */
+  CRL_ERR_INPUT_INVALID: { message: 'invalid input: %s', statusCode: 400 },
+  CRL_ERR_INPUT_NOT_FOUND: { message: 'input not found: %s', statusCode: 404 },
+  /** Sandbox */
+  CRL_ERR_SANDBOX_NO_PYTHON: { message: 'no usable Python interpreter: %s', statusCode: 500 },
+  CRL_ERR_SANDBOX_UNSAFE_REFUSED: { message: 'refusing to run untrusted code without isolation: %s', statusCode: 500 },
+  CRL_ERR_SANDBOX_START_FAILED: { message: 'sandbox slot %s failed to start: %s', statusCode: 500 },
+  CRL_ERR_SANDBOX_POOL_CLOSED: { message: 'the sandbox pool is closed', statusCode: 503 },
+  CRL_ERR_SANDBOX_PROTOCOL: { message: 'sandbox protocol error in slot %s: %s', statusCode: 500 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Base class of every error coderl throws on purpose. */
+export class CoderlError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[] = [], options?: { cause?: unknown }) {
+    const spec = ERROR_CATALOGUE[code];
+    let i = 0;
+    const message = spec.message.replace(/%s/g, () => String(args[i++] ?? ''));
+    super(message, options);
+    this.name = 'CoderlError';
+    this.code = code;
+    this.statusCode = spec.statusCode;
+  }
+}
+
+export function isCoderlError(err: unknown): err is CoderlError {
+  return err instanceof CoderlError;
+}

@@ -1,0 +1,62 @@
+/**
+ * Per-job limits: defaults, clamping to configured maxima, and the one place where
+ * TypeScript names (camelCase, units in names) become the fork-server's wire fields.
+ */
+import type { JobLimits } from './schema.js';
+
+export type ResolvedLimits = Required<JobLimits>;
+
+export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
+  timeoutMs: 6000, // the reference's per-test timeout (SPEC §2)
+  memoryMb: 1024,
+  fileSizeMb: 16,
+  openFiles: 64,
+  processes: 32,
+  stdoutMaxBytes: 8 * 1024 * 1024,
+  stderrMaxBytes: 1024 * 1024,
+  trajectoryMaxSteps: 2000,
+});
+
+export const DEFAULT_MAXIMA: ResolvedLimits = Object.freeze({
+  timeoutMs: 10 * 60 * 1000,
+  memoryMb: 16 * 1024,
+  fileSizeMb: 256,
+  openFiles: 1024,
+  processes: 256,
+  stdoutMaxBytes: 256 * 1024 * 1024,
+  stderrMaxBytes: 64 * 1024 * 1024,
+  trajectoryMaxSteps: 100_000,
+});
+
+/** Capture payloads (typed variables, trajectories) are bounded separately from stdout. */
+export const VARS_MAX_BYTES = 32 * 1024 * 1024;
+
+/** job value → pool default → built-in default, each clamped to the pool's maximum. */
+export function resolveLimits(job: JobLimits, defaults: JobLimits, maxima: JobLimits): ResolvedLimits {
+  const out = {} as Record<keyof ResolvedLimits, number>;
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]) {
+    const wanted = job[key] ?? defaults[key] ?? DEFAULT_LIMITS[key];
+    out[key] = Math.min(wanted, maxima[key] ?? DEFAULT_MAXIMA[key]);
+  }
+  return out;
+}
+
+/** Wire fields of a run request (server.py `_REQUIRED_INT_FIELDS`). */
+export function limitsToWire(limits: ResolvedLimits): Record<string, number> {
+  return {
+    timeout_ms: limits.timeoutMs,
+    memory_mb: limits.memoryMb,
+    file_size_mb: limits.fileSizeMb,
+    open_files: limits.openFiles,
+    processes: limits.processes,
+    stdout_max_bytes: limits.stdoutMaxBytes,
+    stderr_max_bytes: limits.stderrMaxBytes,
+    vars_max_bytes: VARS_MAX_BYTES,
+    trajectory_max_steps: limits.trajectoryMaxSteps,
+  };
+}
+
+/** How long the host waits for a result before it declares the slot hung and restarts it. */
+export function watchdogMs(limits: ResolvedLimits): number {
+  return limits.timeoutMs + 10_000;
+}

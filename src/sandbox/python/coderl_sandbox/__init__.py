@@ -1,0 +1,1 @@
+"""Fork-server and capture code that runs inside the coderl sandbox."""

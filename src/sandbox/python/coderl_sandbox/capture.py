@@ -1,0 +1,185 @@
+"""Variable capture for the `paper` and `trajectory` modes (runs inside the sandboxed child).
+
+paper: module globals at program end plus, for every user function, its locals as they
+were when its last invocation returned (or unwound), keyed `<co_qualname>.<name>`.
+On 3.12+ this rides on sys.monitoring PY_RETURN/PY_UNWIND events, which cost little
+and can be disabled per code location for library code; on 3.11 it falls back to
+sys.settrace with line events switched off (slower, same results).
+
+trajectory: sys.settrace line events for frames of the user's file; each step records
+the variables that changed since the previous step of that frame. Bounded in steps.
+
+The `reference` mode is not here: it reproduces the reference's appended capture code
+textually (src/sandbox/reference-capture.ts) so that its quirks carry over exactly.
+"""
+
+import sys
+import types
+
+from . import typed
+
+MONITORING_TOOL_ID = 4  # a free slot: 0-5 are documented tool ids, 4 and 5 are unassigned
+
+
+def _is_capturable(name, value):
+    if name.startswith("_"):
+        return False
+    if isinstance(value, types.ModuleType) or callable(value):
+        return False
+    return True
+
+
+def module_variables(main_globals):
+    """Module-level names in first-assignment (dict) order, filtered like the paper mode."""
+    out = {}
+    for name, value in list(main_globals.items()):
+        if _is_capturable(name, value):
+            out[name] = typed.encode_variable(value)
+    return out
+
+
+def _snapshot(frame_locals):
+    """Locals at return time: scalars raw (encoded later), everything else encoded now,
+    because a mutable value may change after the function returned."""
+    snap = {}
+    for name, value in frame_locals.items():
+        if not _is_capturable(name, value):
+            continue
+        snap[name] = (True, value) if typed.is_scalar(value) else (False, typed.encode_variable(value))
+    return snap
+
+
+def _user_function(code, filename):
+    return code.co_filename == filename and not code.co_name.startswith("<")
+
+
+def _qualname(code):
+    return getattr(code, "co_qualname", code.co_name)
+
+
+class PaperCapture:
+    def __init__(self, filename):
+        self.filename = filename
+        self.last = {}  # qualname -> snapshot of its last invocation; dict order = first return
+        self.backend = "monitoring" if hasattr(sys, "monitoring") else "settrace"
+
+    def start(self):
+        if self.backend == "monitoring":
+            self._start_monitoring()
+        else:
+            sys.settrace(self._trace_call)
+
+    def stop(self):
+        if self.backend == "monitoring":
+            mon = sys.monitoring
+            mon.set_events(MONITORING_TOOL_ID, 0)
+            mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, None)
+            mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_UNWIND, None)
+            mon.free_tool_id(MONITORING_TOOL_ID)
+        else:
+            sys.settrace(None)
+
+    # -- 3.12+: sys.monitoring --------------------------------------------------
+    def _start_monitoring(self):
+        mon = sys.monitoring
+        filename = self.filename
+        last = self.last
+        getframe = sys._getframe
+        disable = mon.DISABLE
+
+        def on_return(code, offset, retval):
+            if code.co_filename != filename or code.co_name.startswith("<"):
+                return disable  # library or module code: never report this location again
+            last[_qualname(code)] = _snapshot(getframe(1).f_locals)
+            return None
+
+        def on_unwind(code, offset, exc):
+            # PY_UNWIND cannot be disabled per location; filter cheaply instead.
+            if code.co_filename == filename and not code.co_name.startswith("<"):
+                last[_qualname(code)] = _snapshot(getframe(1).f_locals)
+
+        mon.use_tool_id(MONITORING_TOOL_ID, "coderl-capture")
+        mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, on_return)
+        mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_UNWIND, on_unwind)
+        mon.set_events(MONITORING_TOOL_ID, mon.events.PY_RETURN | mon.events.PY_UNWIND)
+
+    # -- 3.11: settrace with line events off --------------------------------------
+    def _trace_call(self, frame, event, arg):
+        if event != "call" or not _user_function(frame.f_code, self.filename):
+            return None
+        frame.f_trace_lines = False
+        return self._trace_local
+
+    def _trace_local(self, frame, event, arg):
+        if event == "return":
+            self.last[_qualname(frame.f_code)] = _snapshot(frame.f_locals)
+        return self._trace_local
+
+    def function_variables(self):
+        out = {}
+        for qualname, snap in self.last.items():
+            for name, (raw, value) in snap.items():
+                out[qualname + "." + name] = typed.encode_variable(value) if raw else value
+        return out
+
+
+class TrajectoryCapture:
+    """Per-line states of user code: each step is {line, function, changes}, where
+    `changes` maps qualified names to typed values that differ from the previous step."""
+
+    def __init__(self, filename, max_steps):
+        self.filename = filename
+        self.max_steps = max_steps
+        self.steps = []
+        self.truncated = False
+        self.seen = {}  # id(frame) -> {name: repr-of-encoding} for change detection
+        self.paper = PaperCapture(filename)
+        self.paper.backend = "settrace"  # returns are observed by the same tracer
+
+    def start(self):
+        sys.settrace(self._trace_call)
+
+    def stop(self):
+        sys.settrace(None)
+
+    def _trace_call(self, frame, event, arg):
+        code = frame.f_code
+        if event != "call" or code.co_filename != self.filename:
+            return None
+        if code.co_name.startswith("<") and code.co_name != "<module>":
+            return None
+        return self._trace_local
+
+    def _record(self, frame, line):
+        if len(self.steps) >= self.max_steps:
+            self.truncated = True
+            return
+        code = frame.f_code
+        module_level = code.co_name == "<module>"
+        prefix = "" if module_level else _qualname(code) + "."
+        previous = self.seen.setdefault(id(frame), {})
+        changes = {}
+        for name, value in list(frame.f_locals.items()):
+            if not _is_capturable(name, value):
+                continue
+            enc = typed.encode_variable(value)
+            key = repr(enc["value"])
+            if previous.get(name) != key:
+                previous[name] = key
+                changes[prefix + name] = enc
+        self.steps.append({"line": line, "function": "<module>" if module_level else _qualname(code), "changes": changes})
+
+    def _trace_local(self, frame, event, arg):
+        if self.truncated:
+            return None
+        if event == "line":
+            self._record(frame, frame.f_lineno)
+        elif event == "return":
+            self._record(frame, frame.f_lineno)
+            self.seen.pop(id(frame), None)
+            if frame.f_code.co_name != "<module>":
+                self.paper.last[_qualname(frame.f_code)] = _snapshot(frame.f_locals)
+        return self._trace_local
+
+    def function_variables(self):
+        return self.paper.function_variables()

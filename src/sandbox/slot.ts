@@ -1,0 +1,210 @@
+/**
+ * One sandbox slot: a long-lived fork-server process (inside its own bubblewrap) that
+ * runs one job at a time. The slot checks every answer (frame shape, request id) and
+ * runs a watchdog; anything off and the slot is killed and started again, and the job
+ * in flight gets a `sandbox_error` result instead of hanging or throwing.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { CoderlError } from '../core/index.js';
+import type { SlotLaunch } from './isolation.js';
+import { encodeFrame, FrameDecoder, type Frame } from './protocol.js';
+import { FatalFrameSchema, ReadyFrameSchema, ResultFrameSchema, type ReadyFrame, type ResultFrame } from './schema.js';
+
+export interface RawResult {
+  frame: ResultFrame;
+  stdout: Buffer;
+  stderr: Buffer;
+  vars: Buffer;
+}
+
+export interface SlotRequest {
+  id: string;
+  wire: Record<string, number | string>;
+  code: Buffer;
+  stdin: Buffer;
+  watchdogMs: number;
+}
+
+type Waiter = { resolve: (f: Frame) => void; reject: (e: Error) => void };
+
+const STDERR_KEEP_BYTES = 8192;
+
+export class Slot {
+  private proc: ChildProcessWithoutNullStreams | null = null;
+  private waiter: Waiter | null = null;
+  private stderrTail = '';
+  private busy = false;
+  private exitPromise: Promise<void> = Promise.resolve();
+  ready: ReadyFrame | null = null;
+  restarts = 0;
+  jobsRun = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly launch: () => SlotLaunch,
+    private readonly startTimeoutMs: number,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  async start(): Promise<ReadyFrame> {
+    const { command, args, env } = this.launch();
+    const proc = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: false });
+    this.proc = proc;
+    this.stderrTail = '';
+    const decoder = new FrameDecoder(this.name);
+    proc.stdout.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.failWaiter(err as Error);
+        this.kill();
+        return;
+      }
+      for (const frame of frames) this.deliver(frame);
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
+    });
+    proc.stdin.on('error', () => {
+      /* reported through 'exit' */
+    });
+    this.exitPromise = new Promise((resolve) => {
+      proc.on('exit', (code, signal) => {
+        if (this.proc === proc) this.proc = null;
+        this.failWaiter(
+          new CoderlError('CRL_ERR_SANDBOX_PROTOCOL', [
+            this.name,
+            `server exited (code ${code}, signal ${signal}): ${this.stderrTail.trim().slice(-500)}`,
+          ]),
+        );
+        resolve();
+      });
+      proc.on('error', (err) => {
+        this.failWaiter(err);
+        resolve();
+      });
+    });
+    let frame: Frame;
+    try {
+      frame = await this.nextFrame(this.startTimeoutMs);
+    } catch (err) {
+      this.kill();
+      throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, (err as Error).message], { cause: err });
+    }
+    const fatal = FatalFrameSchema.safeParse(frame.header);
+    if (fatal.success) {
+      this.kill();
+      throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, fatal.data.error]);
+    }
+    const ready = ReadyFrameSchema.safeParse(frame.header);
+    if (!ready.success) {
+      this.kill();
+      throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, `unexpected first frame ${JSON.stringify(frame.header)}`]);
+    }
+    this.ready = ready.data;
+    return ready.data;
+  }
+
+  /** Run one job. Resolves with the raw result; rejects only if the slot broke (then it restarts). */
+  async run(req: SlotRequest): Promise<RawResult> {
+    if (this.busy) throw new Error(`slot ${this.name} is busy`); // pool bug, not user error
+    this.busy = true;
+    try {
+      if (!this.proc) await this.restart();
+      const proc = this.proc as ChildProcessWithoutNullStreams;
+      const header = { type: 'run', id: req.id, code_len: req.code.length, stdin_len: req.stdin.length, ...req.wire };
+      const framePromise = this.nextFrame(req.watchdogMs);
+      proc.stdin.write(encodeFrame(header, [req.code, req.stdin]));
+      let frame: Frame;
+      try {
+        frame = await framePromise;
+      } catch (err) {
+        await this.restart();
+        throw err;
+      }
+      const parsed = ResultFrameSchema.safeParse(frame.header);
+      if (!parsed.success || parsed.data.id !== req.id) {
+        const why = parsed.success ? `answer for ${parsed.data.id} while ${req.id} was running` : parsed.error.message;
+        await this.restart();
+        throw new CoderlError('CRL_ERR_SANDBOX_PROTOCOL', [this.name, why]);
+      }
+      const f = parsed.data;
+      const p = frame.payload;
+      this.jobsRun++;
+      return {
+        frame: f,
+        stdout: p.subarray(0, f.stdout_len),
+        stderr: p.subarray(f.stdout_len, f.stdout_len + f.stderr_len),
+        vars: p.subarray(f.stdout_len + f.stderr_len),
+      };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async restart(): Promise<void> {
+    this.restarts++;
+    await this.stop();
+    await this.start();
+  }
+
+  /** Ask the server to exit; kill it if it does not within a second. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    try {
+      proc.stdin.end(encodeFrame({ type: 'shutdown' }));
+    } catch {
+      /* already gone */
+    }
+    const timer = setTimeout(() => this.kill(), 1000);
+    await this.exitPromise;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    // bwrap is pid 1 of the slot's pid namespace: when it dies the kernel kills the rest.
+    this.proc?.kill('SIGKILL');
+  }
+
+  private nextFrame(timeoutMs: number): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        this.kill();
+        reject(new CoderlError('CRL_ERR_SANDBOX_PROTOCOL', [this.name, `no answer within ${timeoutMs} ms`]));
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+    });
+  }
+
+  private deliver(frame: Frame): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    if (waiter) {
+      waiter.resolve(frame);
+      return;
+    }
+    // An unsolicited frame means the server and host disagree about state.
+    this.kill();
+  }
+
+  private failWaiter(err: Error): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.reject(err);
+  }
+}
