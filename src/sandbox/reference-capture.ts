@@ -58,14 +58,17 @@ export function withReferenceCapture(code: string): string {
 export interface ReferenceCaptureParse {
   /** the JSON text after the marker, as the reference would json.loads it ('' if none) */
   variablesJson: string;
-  /** stderr with the capture's output removed (the part before the first marker) */
+  /** stderr with the capture's output removed (the part before the first marker), which is
+   * also all the reference reports as the error */
   stderr: string;
+  /** everything after the marker (the capture's own output or its traceback) */
+  afterMarker: string;
 }
 
 /** Split the reference capture out of stderr the way the reference parses it. */
 export function parseReferenceStderr(stderr: string): ReferenceCaptureParse {
   const idx = stderr.indexOf(REFERENCE_MARKER);
-  if (idx === -1) return { variablesJson: '', stderr };
+  if (idx === -1) return { variablesJson: '', stderr, afterMarker: '' };
   const after = pyStrip(stderr.slice(idx + REFERENCE_MARKER.length));
-  return { variablesJson: after.split('\n')[0] ?? '', stderr: stderr.slice(0, idx) };
+  return { variablesJson: after.split('\n')[0] ?? '', stderr: stderr.slice(0, idx), afterMarker: after };
 }

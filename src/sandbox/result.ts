@@ -81,6 +81,11 @@ export function buildResult(raw: RawResult, capture: CaptureMode, id: string | u
     result.stderr = stderr;
     result.variables = referenceVariables(parsed.variablesJson);
     result.variables_json = parsed.variablesJson;
+    if (parsed.afterMarker && !parsed.afterMarker.startsWith('{')) {
+      // The capture block itself failed (e.g. json.dumps on a tuple key). The reference
+      // reports only the text before the marker; keep the real reason for debugging.
+      result.capture_error = parsed.afterMarker.slice(-2000);
+    }
   } else if (capture === 'paper' || capture === 'trajectory') {
     Object.assign(result, typedCapture(raw.vars, f.vars_truncated, f.status));
   }

@@ -73,7 +73,7 @@ class Buffer:
         if self.len == len(self.data):
             grown = bytearray(min(self.cap + 1, 2 * len(self.data)))
             grown[: self.len] = self.data[: self.len]
-            self.release()
+            self.data[:] = bytes(len(self.data))  # zero the old copy before dropping it
             self.data = grown
         limit = min(len(self.data), self.cap + 1)
         n = os.readv(fd, [memoryview(self.data)[self.len : limit]])
