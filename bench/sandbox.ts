@@ -1,0 +1,206 @@
+/**
+ * bench/sandbox: our fork-server pool vs spawn-per-run, in the same script.
+ *
+ * The baseline runs programs the way the reference's CodeExecutor does: write the code
+ * plus the reference's appended capture block to a temp file and start `python3 file.py`
+ * once per run (same interpreter as the pool, so the comparison is of the mechanism).
+ * For each program and concurrency (1, 2, 4): exec/s, latency p50/p99, and machine CPU per
+ * run (every process involved, from /proc/stat-style counters). A second table measures
+ * the cost of `paper` capture as the ratio of the program's own CPU time with and without.
+ *
+ * Usage: node --import tsx bench/sandbox.ts [--quick]
+ * Writes bench/results/sandbox.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SandboxPool, findInterpreter, withReferenceCapture, type SandboxJob } from '../src/sandbox/index.js';
+import { machineBusyMs, machineInfo, median, percentile, printTable, writeResults } from './common.js';
+
+const quick = process.argv.includes('--quick');
+
+const PROGRAMS = {
+  trivial: 'print(1)\n',
+  compute: 'def main():\n    total = 0\n    for i in range(200_000):\n        total += i * i % 7\n    print(total)\n\nmain()\n',
+} as const;
+
+/** Programs for the capture-overhead table: loop-heavy, a typical solution, call-heavy. */
+const CAPTURE_PROGRAMS = {
+  'loop main()': PROGRAMS.compute,
+  'solution (helpers)': [
+    'def is_prime(n):',
+    '    if n < 2:',
+    '        return False',
+    '    d = 2',
+    '    while d * d <= n:',
+    '        if n % d == 0:',
+    '            return False',
+    '        d += 1',
+    '    return True',
+    '',
+    'def main():',
+    '    count = 0',
+    '    for x in range(20_000):',
+    '        if is_prime(x):',
+    '            count += 1',
+    '    print(count)',
+    '',
+    'main()',
+    '',
+  ].join('\n'),
+  'recursion fib(22)': 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\nprint(fib(22))\n',
+} as const;
+
+interface Measure {
+  runs: number;
+  seconds: number;
+  latenciesMs: number[];
+  cpuMs: number;
+  failures: number;
+}
+
+/** Run `n` jobs with at most `concurrency` in flight; `one` runs a job and reports success. */
+async function measure(n: number, concurrency: number, one: () => Promise<boolean>): Promise<Measure> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const cpu0 = machineBusyMs();
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      const start = performance.now();
+      if (!(await one())) failures++;
+      latencies.push(performance.now() - start);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  return { runs: n, seconds, latenciesMs: latencies.sort((a, b) => a - b), cpuMs: machineBusyMs() - cpu0, failures };
+}
+
+function spawnRun(python: string, dir: string, code: string, id: number): Promise<boolean> {
+  // As the reference: temp file with the appended capture, one interpreter per run.
+  const file = path.join(dir, `run${id}.py`);
+  writeFileSync(file, withReferenceCapture(code));
+  return new Promise((resolve) => {
+    const child = spawn(python, [file], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      rmSync(file, { force: true });
+      resolve(status === 0 && out.length > 0);
+    });
+    child.stdin.end('');
+  });
+}
+
+function row(kind: string, program: string, concurrency: number, m: Measure) {
+  return {
+    runner: kind,
+    program,
+    concurrency,
+    runs: m.runs,
+    'exec/s': m.runs / m.seconds,
+    'p50 ms': percentile(m.latenciesMs, 50),
+    'p99 ms': percentile(m.latenciesMs, 99),
+    'cpu ms/run': m.cpuMs / m.runs,
+    failures: m.failures,
+  };
+}
+
+async function main() {
+  const interpreter = findInterpreter();
+  const python = interpreter.executable;
+  const concurrencies = [1, 2, 4];
+  const poolRuns = { trivial: quick ? 300 : 2000, compute: quick ? 60 : 300 };
+  const spawnRuns = { trivial: quick ? 40 : 200, compute: quick ? 20 : 60 };
+  const rows: ReturnType<typeof row>[] = [];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coderl-bench-'));
+  console.log(`python ${interpreter.version.join('.')} (${python}); ${os.cpus().length} cpus${quick ? '; quick mode' : ''}\n`);
+
+  for (const concurrency of concurrencies) {
+    const pool = await SandboxPool.create({ slots: concurrency, uidBase: 64000 }, () => undefined);
+    try {
+      for (const [name, code] of Object.entries(PROGRAMS) as [keyof typeof PROGRAMS, string][]) {
+        const job: SandboxJob = { code, capture: 'reference' };
+        await measure(20, concurrency, async () => (await pool.run(job)).status === 'ok'); // warm-up
+        rows.push(row('pool', name, concurrency, await measure(poolRuns[name], concurrency, async () => (await pool.run(job)).status === 'ok')));
+      }
+    } finally {
+      await pool.close();
+    }
+    for (const [name, code] of Object.entries(PROGRAMS) as [keyof typeof PROGRAMS, string][]) {
+      let id = 0;
+      rows.push(row('spawn', name, concurrency, await measure(spawnRuns[name], concurrency, () => spawnRun(python, dir, code, id++))));
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  printTable(rows);
+
+  const speedups = concurrencies.flatMap((c) =>
+    (Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[]).map((program) => {
+      const pool = rows.find((r) => r.runner === 'pool' && r.program === program && r.concurrency === c);
+      const base = rows.find((r) => r.runner === 'spawn' && r.program === program && r.concurrency === c);
+      return { program, concurrency: c, 'speedup exec/s': (pool?.['exec/s'] ?? 0) / (base?.['exec/s'] ?? 1) };
+    }),
+  );
+  console.log('');
+  printTable(speedups);
+
+  // Program time with capture none vs paper, from the server's CPU accounting of the child.
+  const capture: Record<string, string | number>[] = [];
+  const pool = await SandboxPool.create({ slots: 1, uidBase: 64010 }, () => undefined);
+  try {
+    const reps = quick ? 8 : 25;
+    const trivialCpu = median(await cpuSamples(pool, PROGRAMS.trivial, 'none', reps));
+    for (const [name, code] of Object.entries(CAPTURE_PROGRAMS)) {
+      const none = median(await cpuSamples(pool, code, 'none', reps));
+      const paper = median(await cpuSamples(pool, code, 'paper', reps));
+      // Subtract the fixed per-run cost (fork, setup, exit) so the ratio is of program time.
+      const base = Math.max(none - trivialCpu, 0.001);
+      capture.push({
+        program: name,
+        'cpu none ms': none,
+        'cpu paper ms': paper,
+        'program-time ratio': (paper - trivialCpu) / base,
+      });
+    }
+  } finally {
+    await pool.close();
+  }
+  console.log('');
+  printTable(capture);
+
+  const trivialOverhead = rows
+    .filter((r) => r.runner === 'pool' && r.program === 'trivial')
+    .map((r) => ({ concurrency: r.concurrency, cpuMsPerRun: r['cpu ms/run'] }));
+  const file = writeResults('sandbox', {
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    python: { version: interpreter.version.join('.'), executable: python },
+    quick,
+    note: 'cpu ms/run is whole-machine busy CPU per run (node, bwrap, servers, programs). Trivial program body ≈ 0.',
+    rows,
+    speedups,
+    trivialOverhead,
+    capture,
+  });
+  console.log(`\nwrote ${file}`);
+}
+
+async function cpuSamples(pool: SandboxPool, code: string, capture: 'none' | 'paper', reps: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const r = await pool.run({ code, capture });
+    if (r.status !== 'ok') throw new Error(`bench program failed (${capture}): ${r.stderr}`);
+    out.push(r.cpu_ms);
+  }
+  return out;
+}
+
+await main();
