@@ -167,9 +167,18 @@ export class SandboxPool {
     const iterator = Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : (jobs as Iterable<SandboxJob>)[Symbol.iterator]();
     const pending: Promise<SandboxResult>[] = [];
     let exhausted = false;
+    let inputError: unknown = null;
     const fill = async () => {
       while (!exhausted && pending.length < window) {
-        const next = await iterator.next();
+        let next: IteratorResult<SandboxJob>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          // Bad input stops reading, but jobs already read still run and are yielded first.
+          inputError = err;
+          exhausted = true;
+          break;
+        }
         if (next.done) {
           exhausted = true;
           break;
@@ -185,6 +194,7 @@ export class SandboxPool {
       yield result;
       await fill();
     }
+    if (inputError !== null) throw inputError;
   }
 
   async close(): Promise<void> {

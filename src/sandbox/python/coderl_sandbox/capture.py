@@ -19,6 +19,11 @@ import types
 from . import typed
 
 MONITORING_TOOL_ID = 4  # a free slot: 0-5 are documented tool ids, 4 and 5 are unassigned
+# After this many returns a function is "hot": its returns only keep a reference to the
+# frame (read at program end) instead of encoding a snapshot. Scalars are exact either
+# way; a hot function's mutable locals show their value at program end, which differs only
+# if the caller mutates them after the last return. Measured by bench/sandbox.ts.
+EAGER_RETURNS = 64
 
 
 def _is_capturable(name, value):
@@ -60,7 +65,9 @@ def _qualname(code):
 class PaperCapture:
     def __init__(self, filename):
         self.filename = filename
-        self.last = {}  # qualname -> snapshot of its last invocation; dict order = first return
+        # code object -> snapshot dict (eager) or frame (hot); dict order = first return
+        self.last = {}
+        self.returns = {}
         self.backend = "monitoring" if hasattr(sys, "monitoring") else "settrace"
 
     def start(self):
@@ -79,24 +86,37 @@ class PaperCapture:
         else:
             sys.settrace(None)
 
+    def _record(self, code, frame):
+        n = self.returns.get(code, 0)
+        if n < EAGER_RETURNS:
+            self.returns[code] = n + 1
+            self.last[code] = _snapshot(frame.f_locals)
+        else:
+            self.last[code] = frame  # hot path: one dict store
+
     # -- 3.12+: sys.monitoring --------------------------------------------------
     def _start_monitoring(self):
         mon = sys.monitoring
         filename = self.filename
         last = self.last
+        returns = self.returns
         getframe = sys._getframe
         disable = mon.DISABLE
+        record = self._record
 
         def on_return(code, offset, retval):
             if code.co_filename != filename or code.co_name.startswith("<"):
                 return disable  # library or module code: never report this location again
-            last[_qualname(code)] = _snapshot(getframe(1).f_locals)
+            if returns.get(code, 0) >= EAGER_RETURNS:
+                last[code] = getframe(1)
+            else:
+                record(code, getframe(1))
             return None
 
         def on_unwind(code, offset, exc):
             # PY_UNWIND cannot be disabled per location; filter cheaply instead.
             if code.co_filename == filename and not code.co_name.startswith("<"):
-                last[_qualname(code)] = _snapshot(getframe(1).f_locals)
+                record(code, getframe(1))
 
         mon.use_tool_id(MONITORING_TOOL_ID, "coderl-capture")
         mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, on_return)
@@ -112,14 +132,16 @@ class PaperCapture:
 
     def _trace_local(self, frame, event, arg):
         if event == "return":
-            self.last[_qualname(frame.f_code)] = _snapshot(frame.f_locals)
+            self._record(frame.f_code, frame)
         return self._trace_local
 
     def function_variables(self):
         out = {}
-        for qualname, snap in self.last.items():
+        for code, state in self.last.items():
+            snap = state if isinstance(state, dict) else _snapshot(state.f_locals)
+            prefix = _qualname(code) + "."
             for name, (raw, value) in snap.items():
-                out[qualname + "." + name] = typed.encode_variable(value) if raw else value
+                out[prefix + name] = typed.encode_variable(value) if raw else value
         return out
 
 
@@ -178,7 +200,7 @@ class TrajectoryCapture:
             self._record(frame, frame.f_lineno)
             self.seen.pop(id(frame), None)
             if frame.f_code.co_name != "<module>":
-                self.paper.last[_qualname(frame.f_code)] = _snapshot(frame.f_locals)
+                self.paper.last[frame.f_code] = _snapshot(frame.f_locals)
         return self._trace_local
 
     def function_variables(self):

@@ -152,10 +152,10 @@ def _validate(req):
 
 
 def _classify(timed_out, output_limited, setup, status_word, cpu_ms, job, stderr_tail):
+    if timed_out:
+        return STATUS_TIMEOUT  # also when time ran out during setup (tiny limits under load)
     if setup is not True:
         return STATUS_SANDBOX_ERROR
-    if timed_out:
-        return STATUS_TIMEOUT
     if output_limited:
         return STATUS_OUTPUT_LIMIT
     if os.WIFSIGNALED(status_word):
