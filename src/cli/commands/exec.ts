@@ -16,7 +16,6 @@ import {
   SandboxPool,
   type CaptureMode,
   type SandboxJob,
-  type SandboxResult,
 } from '../../sandbox/index.js';
 import { addSandboxOptions, SandboxCliOptionsSchema, sandboxOptionsFrom } from '../options.js';
 
@@ -96,8 +95,7 @@ export async function runExec(file: string | undefined, opts: ExecOptions, io: E
       await writeLine(io.stdout, result);
       return 0;
     }
-    let results: AsyncGenerator<SandboxResult>;
-    results = pool.runMany(batchJobs(opts.batch as string, { capture: opts.capture, ...limits }));
+    const results = pool.runMany(batchJobs(opts.batch as string, { capture: opts.capture, ...limits }));
     for await (const result of results) await writeLine(io.stdout, result);
     return 0;
   } finally {

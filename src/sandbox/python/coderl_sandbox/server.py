@@ -91,6 +91,13 @@ class Buffer:
         self.len = 0
 
 
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
 class Channel:
     def __init__(self, fd_in, fd_out):
         self.fd_in = fd_in
@@ -122,10 +129,7 @@ class Channel:
         return json.loads(bytes(body))
 
     def write_all(self, data):
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd_out, view)
-            view = view[n:]
+        write_all(self.fd_out, data)
 
     def send(self, header, payloads=()):
         raw = json.dumps(header).encode("utf-8")
@@ -260,7 +264,7 @@ class Server:
         view = memoryview(payload)
         fd = os.open(main_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
-            self.channel_write_fd(fd, view[:code_len])
+            write_all(fd, view[:code_len])
         finally:
             os.close(fd)
 
@@ -293,12 +297,6 @@ class Server:
             for buf in (out, err, var, setup):
                 buf.release()
             self._clean_scratch()
-
-    @staticmethod
-    def channel_write_fd(fd, view):
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
 
     def _supervise(self, pid, req, started, stdin_view, stdin_w, out, err, var, setup, out_r, err_r, setup_r, vars_r):
         pidfd = os.pidfd_open(pid)
