@@ -8,17 +8,37 @@
  *   resuming job what is already done.
  * - `writeJsonlAtomic` writes a whole file through a temporary file and a rename, so readers
  *   see the old file or the new one, never half of it.
+ * - Synchronous twins (`readJsonlSync`, `writeJsonlAtomicSync`, `appendJsonlSync`,
+ *   `repairJsonlTailSync`) serve stores whose callers are synchronous (the eval run
+ *   directory, the ESA buffer), with the same line rules and the same torn-tail rule.
+ * - `parseJsonlRecord` validates a record with a zod schema; errors name file, line, field.
  *
  * Values are parsed with JSON.parse unless a `parse` function is given (pass
  * `parsePythonJson` from the sandbox for Python semantics: int vs float, NaN).
  */
-import { createReadStream } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  createReadStream,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import type { z } from 'zod';
 import { CoderlError, isCoderlError } from '../core/index.js';
+import { describeIssues } from './issues.js';
 
 export interface JsonlLine<T = unknown> {
   /** 1-based line number in the file (blank lines count, so editors agree) */
@@ -38,28 +58,23 @@ export interface ReadJsonlOptions {
 
 /** Stream the records of a JSONL file (`.gz` is gunzipped). Blank lines are skipped. */
 export async function* readJsonl(file: string, opts: ReadJsonlOptions = {}): AsyncGenerator<JsonlLine> {
-  const parse = opts.parse ?? ((text: string) => JSON.parse(text) as unknown);
   await assertExists(file);
   let stream: Readable = createReadStream(file);
   if (file.endsWith('.gz')) stream = stream.pipe(createGunzip());
   const endsWithNewline = opts.allowTornTail === true ? await fileEndsWithNewline(file) : true;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNumber = 0;
-  let pending: { lineNumber: number; text: string } | null = null;
+  const records = new LineRecords(file, opts);
   try {
-    // hold each line back by one, so we know which one is last when the stream ends
     for await (const raw of lines) {
-      lineNumber++;
-      if (pending !== null) yield parseLine(file, pending, parse);
-      const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      pending = text.trim() === '' ? null : { lineNumber, text };
+      const record = records.push(raw);
+      if (record !== undefined) yield record;
     }
-    // an unterminated last line is a record whose write never finished: not committed
-    if (pending !== null && endsWithNewline) yield parseLine(file, pending, parse);
+    const last = records.end(endsWithNewline);
+    if (last !== undefined) yield last;
   } catch (err) {
     if (isCoderlError(err)) throw err;
     // stream errors: a truncated or corrupt .gz, an unreadable file
-    throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file}: cannot read after line ${lineNumber} (${(err as Error).message})`], { cause: err });
+    throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file}: cannot read after line ${records.lineCount} (${(err as Error).message})`], { cause: err });
   } finally {
     lines.close();
     stream.destroy();
@@ -71,6 +86,79 @@ export async function readJsonlAll(file: string, opts: ReadJsonlOptions = {}): P
   const out: JsonlLine[] = [];
   for await (const line of readJsonl(file, opts)) out.push(line);
   return out;
+}
+
+/** `readJsonlAll`, synchronously: the same lines, numbers, errors and torn-tail rule. */
+export function readJsonlSync(file: string, opts: ReadJsonlOptions = {}): JsonlLine[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+    if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CoderlError('CRL_ERR_INPUT_NOT_FOUND', [file]);
+    throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file}: cannot read (${(err as Error).message})`], { cause: err });
+  }
+  // a .gz that gunzipped whole was written whole; its last line is not torn
+  const endsWithNewline = file.endsWith('.gz') || bytes.length === 0 || bytes[bytes.length - 1] === 0x0a;
+  const raws = bytes.toString('utf8').split(/\r?\n|\r/); // readline's line ends
+  if (raws.at(-1) === '') raws.pop(); // text after the final line end, not a line
+  const records = new LineRecords(file, opts);
+  const out: JsonlLine[] = [];
+  for (const raw of raws) {
+    const record = records.push(raw);
+    if (record !== undefined) out.push(record);
+  }
+  const last = records.end(endsWithNewline);
+  if (last !== undefined) out.push(last);
+  return out;
+}
+
+/**
+ * Validate one record with `schema`; a bad one is CRL_ERR_INPUT_INVALID naming the file,
+ * the line and every bad field.
+ */
+export function parseJsonlRecord<S extends z.ZodType>(schema: S, line: JsonlLine, file: string): z.output<S> {
+  const parsed = schema.safeParse(line.value);
+  if (!parsed.success) throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file} line ${line.lineNumber}: ${describeIssues(parsed.error.issues)}`]);
+  return parsed.data;
+}
+
+/** `readJsonlSync`, each record validated by `parseJsonlRecord`. */
+export function readJsonlRecordsSync<S extends z.ZodType>(file: string, schema: S, opts: ReadJsonlOptions = {}): Array<z.output<S>> {
+  return readJsonlSync(file, opts).map((line) => parseJsonlRecord(schema, line, file));
+}
+
+/**
+ * The line rules both readers share: 1-based numbers (blank lines count), a BOM on line 1
+ * ignored, blank lines skipped. Each line is held back by one so that, when the input ends,
+ * the last one can be dropped as a torn tail.
+ */
+class LineRecords {
+  lineCount = 0;
+  private pending: { lineNumber: number; text: string } | null = null;
+  private readonly parse: (text: string) => unknown;
+
+  constructor(
+    private readonly file: string,
+    private readonly opts: ReadJsonlOptions,
+  ) {
+    this.parse = opts.parse ?? ((text: string) => JSON.parse(text) as unknown);
+  }
+
+  /** Take the next raw line; returns the previous line's record, now known not to be last. */
+  push(raw: string): JsonlLine | undefined {
+    this.lineCount++;
+    const previous = this.pending === null ? undefined : parseLine(this.file, this.pending, this.parse);
+    const text = this.lineCount === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    this.pending = text.trim() === '' ? null : { lineNumber: this.lineCount, text };
+    return previous;
+  }
+
+  /** The last line's record, unless it is unterminated under allowTornTail: a write that never finished. */
+  end(endsWithNewline: boolean): JsonlLine | undefined {
+    if (this.pending === null || (this.opts.allowTornTail === true && !endsWithNewline)) return undefined;
+    return parseLine(this.file, this.pending, this.parse);
+  }
 }
 
 function parseLine(file: string, line: { lineNumber: number; text: string }, parse: (text: string) => unknown): JsonlLine {
@@ -97,7 +185,7 @@ export function toJsonlLine(value: unknown): string {
  */
 export async function writeJsonlAtomic(file: string, values: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  const tmp = tempPathFor(file);
   const handle = await open(tmp, 'w');
   let count = 0;
   try {
@@ -124,6 +212,63 @@ export async function writeJsonlAtomic(file: string, values: Iterable<unknown> |
     throw err;
   }
   return count;
+}
+
+/** `writeJsonlAtomic`, synchronously (the values are joined in memory first). */
+export function writeJsonlAtomicSync(file: string, values: Iterable<unknown>): number {
+  const lines = Array.from(values, toJsonlLine);
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = tempPathFor(file);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, lines.join(''));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return lines.length;
+}
+
+/** A temporary name beside `file` (same directory, so the rename is atomic). */
+function tempPathFor(file: string): string {
+  return `${file}.tmp-${process.pid}-${Date.now().toString(36)}`;
+}
+
+/**
+ * Append one record as one line, synchronously: a single write, so a process killed at any
+ * moment leaves at worst this line torn (call `repairJsonlTailSync` before the first append
+ * of a resumed job, as `JsonlAppender.open` does).
+ */
+export function appendJsonlSync(file: string, value: unknown): void {
+  appendFileSync(file, toJsonlLine(value));
+}
+
+/**
+ * Cut a torn last record (everything after the last newline) off `file`, in place, so
+ * appends start on a fresh line. Returns the bytes removed: 0 for a clean or missing file.
+ */
+export function repairJsonlTailSync(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const keep = lengthThroughLastNewline(fd, size);
+    if (keep < size) ftruncateSync(fd, keep);
+    return size - keep;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface JsonlAppenderOptions {
@@ -160,21 +305,8 @@ export class JsonlAppender {
   static async open(file: string, opts: JsonlAppenderOptions = {}): Promise<JsonlAppender> {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     if (opts.mode === 'truncate') await writeFile(file, '');
-    const handle = await open(file, 'a+');
-    let dropped = 0;
-    try {
-      const size = (await handle.stat()).size;
-      if (size > 0) {
-        const keep = await lengthThroughLastNewline(handle, size);
-        if (keep < size) {
-          dropped = size - keep;
-          await handle.truncate(keep);
-        }
-      }
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
+    const dropped = repairJsonlTailSync(file);
+    const handle = await open(file, 'a');
     return new JsonlAppender(file, handle, dropped, opts.syncEachRecord ?? false);
   }
 
@@ -207,13 +339,13 @@ export class JsonlAppender {
 }
 
 /** Byte length of the file up to and including its last '\n' (0 if there is none). */
-async function lengthThroughLastNewline(handle: FileHandle, size: number): Promise<number> {
+function lengthThroughLastNewline(fd: number, size: number): number {
   const block = 64 * 1024;
   let end = size;
   const buf = Buffer.alloc(block);
   while (end > 0) {
     const start = Math.max(0, end - block);
-    const { bytesRead } = await handle.read(buf, 0, end - start, start);
+    const bytesRead = readSync(fd, buf, 0, end - start, start);
     const idx = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
     if (idx >= 0) return start + idx + 1;
     end = start;

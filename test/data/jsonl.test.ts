@@ -10,7 +10,21 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { isCoderlError } from '../../src/core/index.js';
-import { JsonlAppender, readJsonl, readJsonlAll, toJsonlLine, writeJsonlAtomic } from '../../src/data/index.js';
+import fc from 'fast-check';
+import { z } from 'zod';
+import {
+  appendJsonlSync,
+  JsonlAppender,
+  parseJsonlRecord,
+  readJsonl,
+  readJsonlAll,
+  readJsonlRecordsSync,
+  readJsonlSync,
+  repairJsonlTailSync,
+  toJsonlLine,
+  writeJsonlAtomic,
+  writeJsonlAtomicSync,
+} from '../../src/data/index.js';
 import { parsePythonJson } from '../../src/sandbox/pyvalue/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'coderl-jsonl-'));
@@ -230,5 +244,135 @@ describe('JsonlAppender', () => {
     const w = await JsonlAppender.open(tmpFile());
     await w.close();
     await assert.rejects(w.append({}), /closed/);
+  });
+});
+
+/** The sync reader's outcome, in the shape of the async one's, to compare the two. */
+async function bothReaders(file: string, allowTornTail: boolean): Promise<{ sync: unknown; async: unknown }> {
+  const outcome = (f: () => unknown) => {
+    try {
+      return { ok: f() };
+    } catch (err) {
+      return { err: isCoderlError(err) ? err.message : String(err) };
+    }
+  };
+  const sync = outcome(() => readJsonlSync(file, { allowTornTail }));
+  let asyncOutcome: unknown;
+  try {
+    asyncOutcome = { ok: await readJsonlAll(file, { allowTornTail }) };
+  } catch (err) {
+    asyncOutcome = { err: isCoderlError(err) ? err.message : String(err) };
+  }
+  return { sync, async: asyncOutcome };
+}
+
+describe('readJsonlSync', () => {
+  test('reads what readJsonlAll reads: blank lines, CRLF, BOM, bad lines, torn tails (random files)', async () => {
+    const piece = fc.constantFrom('{"a":1}', '[1,2]', '"x"', '', '  ', '{"a": oops', '\uFEFF{"b":2}', '{"s":"é🎉"}', 'null');
+    const ending = fc.constantFrom('\n', '\r\n', '');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(piece, ending), { maxLength: 6 }), fc.boolean(), async (parts, allowTornTail) => {
+        const file = tmpFile();
+        // every line but the last ends with a newline; the last may or may not
+        writeFileSync(file, parts.map(([text, end], i) => text + (i < parts.length - 1 ? (end || '\n') : end)).join(''));
+        const { sync, async: asyncOutcome } = await bothReaders(file, allowTornTail);
+        assert.deepEqual(sync, asyncOutcome);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('.jsonl.gz is gunzipped; a missing file is CRL_ERR_INPUT_NOT_FOUND; a corrupt .gz names the file', () => {
+    const file = tmpFile('f.jsonl.gz');
+    writeFileSync(file, gzipSync('{"i":0}\n{"i":1}'));
+    assert.deepEqual(readJsonlSync(file, { allowTornTail: true }).map((l) => l.value), [{ i: 0 }, { i: 1 }], 'a whole gzip stream is not torn');
+    assert.throws(() => readJsonlSync(path.join(dir, 'nope.jsonl')), (err: unknown) => isCoderlError(err) && err.code === 'CRL_ERR_INPUT_NOT_FOUND');
+    const cut = tmpFile('cut.jsonl.gz');
+    const full = gzipSync('{"a":1}\n'.repeat(1000));
+    writeFileSync(cut, full.subarray(0, full.length - 20));
+    assert.throws(() => readJsonlSync(cut), (err: unknown) => isCoderlError(err) && err.code === 'CRL_ERR_INPUT_INVALID' && /cut\.jsonl\.gz: cannot read/.test(err.message));
+  });
+});
+
+describe('parseJsonlRecord / readJsonlRecordsSync', () => {
+  const Schema = z.object({ id: z.string(), n: z.number().int() });
+
+  test('valid records come back typed, in order', () => {
+    const file = tmpFile();
+    writeFileSync(file, '{"id":"a","n":1}\n\n{"id":"b","n":2,"extra":true}\n');
+    assert.deepEqual(readJsonlRecordsSync(file, Schema), [
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ]);
+  });
+
+  test('a bad record names the file, the line and every bad field', () => {
+    const file = tmpFile('recs.jsonl');
+    writeFileSync(file, '{"id":"a","n":1}\n\n{"id":7,"n":1.5}\n{"id":"c","n":3}\n');
+    assert.throws(
+      () => readJsonlRecordsSync(file, Schema),
+      (err: unknown) =>
+        isCoderlError(err) &&
+        err.code === 'CRL_ERR_INPUT_INVALID' &&
+        err.message.includes(`${file} line 3: field "id": expected string, received number; field "n": expected int`),
+    );
+    assert.throws(
+      () => parseJsonlRecord(Schema, { lineNumber: 9, value: { n: 1 } }, 'x.jsonl'),
+      (err: unknown) => isCoderlError(err) && /x\.jsonl line 9: field "id": missing \(expected string\)/.test(err.message),
+    );
+  });
+
+  test('with allowTornTail an unterminated last line is skipped, not validated', () => {
+    const file = tmpFile();
+    writeFileSync(file, '{"id":"a","n":1}\n{"id":"b","n":');
+    assert.deepEqual(readJsonlRecordsSync(file, Schema, { allowTornTail: true }), [{ id: 'a', n: 1 }]);
+    assert.throws(() => readJsonlRecordsSync(file, Schema), (err: unknown) => isCoderlError(err) && /line 2: not valid JSON/.test(err.message));
+  });
+});
+
+describe('writeJsonlAtomicSync', () => {
+  test('writes the same bytes as writeJsonlAtomic, and replaces the target with no temporary file left', async () => {
+    const values = [{ s: 'héllo\n\u2028' }, [1, { b: null }], 'x', 3.5];
+    const sub = mkdtempSync(path.join(dir, 'atomic-sync-'));
+    const a = path.join(sub, 'a.jsonl');
+    const b = path.join(sub, 'b.jsonl');
+    writeFileSync(b, '{"old":true}\n');
+    assert.equal(await writeJsonlAtomic(a, values), 4);
+    assert.equal(writeJsonlAtomicSync(b, values), 4);
+    assert.equal(readFileSync(b, 'utf8'), readFileSync(a, 'utf8'));
+    assert.deepEqual(readJsonlSync(b).map((l) => l.value), values);
+    assert.deepEqual(readdirSync(sub).sort(), ['a.jsonl', 'b.jsonl']);
+    writeJsonlAtomicSync(b, []);
+    assert.equal(readFileSync(b, 'utf8'), '');
+  });
+
+  test('a value that cannot be written leaves the old file untouched', () => {
+    const sub = mkdtempSync(path.join(dir, 'atomic-sync-'));
+    const file = path.join(sub, 'out.jsonl');
+    writeFileSync(file, '{"old":true}\n');
+    assert.throws(() => writeJsonlAtomicSync(file, [{ i: 0 }, undefined]), /cannot write undefined/);
+    assert.equal(readFileSync(file, 'utf8'), '{"old":true}\n');
+    assert.deepEqual(readdirSync(sub), ['out.jsonl']);
+  });
+});
+
+describe('appendJsonlSync / repairJsonlTailSync', () => {
+  test('appends one line per record; a torn tail is cut in place and appends resume after it', () => {
+    const file = tmpFile();
+    appendJsonlSync(file, { i: 0 });
+    appendJsonlSync(file, { i: 1, s: 'a\nb' });
+    assert.equal(repairJsonlTailSync(file), 0, 'a clean file is left alone');
+    appendFileSync(file, '{"i": 2, "half');
+    assert.equal(repairJsonlTailSync(file), Buffer.byteLength('{"i": 2, "half'));
+    appendJsonlSync(file, { i: 2 });
+    assert.equal(readFileSync(file, 'utf8'), '{"i":0}\n{"i":1,"s":"a\\nb"}\n{"i":2}\n');
+  });
+
+  test('a missing file needs no repair; a file that is one long torn line is emptied', () => {
+    assert.equal(repairJsonlTailSync(path.join(dir, 'never-written.jsonl')), 0);
+    const file = tmpFile();
+    writeFileSync(file, `{"x":"${'y'.repeat(150_000)}`);
+    assert.equal(repairJsonlTailSync(file), 150_006);
+    assert.equal(readFileSync(file, 'utf8'), '');
   });
 });
