@@ -13,14 +13,16 @@
  *   always false), it equals `random` on real data, there and here.
  *
  * Every draw takes an explicit Rng, so the caller decides the stream and a run is
- * reproducible. Save/load is JSONL, one record per line; load adds the whole file as one
- * addition (as the reference's load_from_file does).
+ * reproducible. Save/load is JSONL, one record per line, through the data layer (an atomic
+ * write; line-numbered errors); load adds the whole file as one addition (as the
+ * reference's load_from_file does).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CoderlError } from '../core/index.js';
 import type { Rng } from '../core/rng.js';
-import { EsaTaskRecordSchema, parseJsonLine, parseRow, type EsaTaskRecord } from './records.js';
+import { readJsonlRecordsSync, writeJsonlAtomicSync, type ReadJsonlOptions } from '../data/index.js';
+import { EsaTaskRecordSchema, type EsaTaskRecord } from './records.js';
 
 export const BUFFER_STRATEGIES = ['recent', 'random', 'balanced'] as const;
 export type BufferStrategy = (typeof BUFFER_STRATEGIES)[number];
@@ -134,12 +136,9 @@ export class EsaBuffer {
     return structuredClone(this.counters);
   }
 
-  toJsonl(): string {
-    return this.records.map((r) => JSON.stringify(r) + '\n').join('');
-  }
-
+  /** Write the records, atomically: a reader (or a crash) sees the old file or the new one. */
   save(path: string): void {
-    writeFileSync(path, this.toJsonl());
+    writeJsonlAtomicSync(path, this.records);
   }
 
   /** Adds every record of a JSONL file as one addition; bad lines name line and field. */
@@ -159,9 +158,10 @@ export class EsaBuffer {
    * Resume from a checkpoint: the buffer's contents become the saved file's records and
    * `info` restores the last addition and the high-water mark, so draws continue as if
    * the run had not stopped. The counters of stats() restart from the loaded records.
+   * A torn last line (a save cut short by a crash) is skipped, as a resuming job's reader does.
    */
   restore(path: string, info: BufferRestoreInfo): void {
-    const records = readRecords(path);
+    const records = readRecords(path, { allowTornTail: true });
     this.records = [];
     this.lastAddition = 0;
     this.everHeld = 0;
@@ -179,15 +179,7 @@ export interface BufferRestoreInfo {
   everHeld: number;
 }
 
-function readRecords(path: string): EsaTaskRecord[] {
+function readRecords(path: string, opts: ReadJsonlOptions = {}): EsaTaskRecord[] {
   if (!existsSync(path)) throw new CoderlError('CRL_ERR_INPUT_NOT_FOUND', [`esa buffer file ${path}`]);
-  const records: EsaTaskRecord[] = [];
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      const where = `${path} line ${i + 1}`;
-      records.push(parseRow(EsaTaskRecordSchema, parseJsonLine(line, where), where));
-    });
-  return records;
+  return readJsonlRecordsSync(path, EsaTaskRecordSchema, opts);
 }

@@ -3,10 +3,10 @@
  * reward and problem), task records out. Task records are verl dataset rows
  * (`prompt` as chat messages, `data_source`, `reward_model.ground_truth` as a JSON
  * string), with the reference's `rollout_metadata`, so the same rows feed our trainer
- * and verl's RLHFDataset. Bad rows become CRL_ERR_INPUT_INVALID naming line and field.
+ * and verl's RLHFDataset. Readers validate rows with the data layer's parseJsonlRecord, so
+ * a bad row is a CRL_ERR_INPUT_INVALID naming file, line and field.
  */
 import { z } from 'zod';
-import { CoderlError } from '../core/index.js';
 
 export const ESA_DATA_SOURCE = 'exec_semantics_align';
 /** verl rows carry an `ability`; the reference's dataset gives served ESA tasks this one. */
@@ -51,21 +51,3 @@ export const EsaTaskRecordSchema = z
   })
   .passthrough();
 export type EsaTaskRecord = z.infer<typeof EsaTaskRecordSchema>;
-
-/** Validates one parsed JSON row; `where` names the file and line for the error. */
-export function parseRow<T>(schema: z.ZodType<T>, json: unknown, where: string): T {
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : '(row)';
-  throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${where}: field "${field}": ${issue?.message ?? 'invalid'}`]);
-}
-
-/** JSON.parse of one JSONL line, or CRL_ERR_INPUT_INVALID naming it. */
-export function parseJsonLine(line: string, where: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch (err) {
-    throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${where}: not JSON (${(err as Error).message})`]);
-  }
-}

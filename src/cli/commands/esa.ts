@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
-import { readJsonl, writeJsonlAtomic } from '../../data/index.js';
+import { parseJsonlRecord, readJsonl, writeJsonlAtomic } from '../../data/index.js';
 import {
   DEFAULT_MAX_PROMPT_TOKENS,
   DEFAULT_MAX_VARIABLES,
@@ -19,7 +19,6 @@ import {
   RolloutRecordSchema,
   VARIABLE_SETS,
   formatStats,
-  parseRow,
   synthesizeEsaTasks,
   type PromptTokenCounter,
   type RolloutRecord,
@@ -53,11 +52,10 @@ async function readRollouts(file: string): Promise<{ rows: RolloutRecord[]; step
   const rows: RolloutRecord[] = [];
   let step: number | undefined;
   for await (const line of readJsonl(file)) {
-    const where = `${file} line ${line.lineNumber}`;
-    const row = parseRow(RolloutRecordSchema, line.value, where);
+    const row = parseJsonlRecord(RolloutRecordSchema, line, file);
     if (step === undefined) step = row.step;
     else if (row.step !== step) {
-      throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${where}: field "step": ${row.step}, but earlier lines are step ${step} (one file is one step)`]);
+      throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file} line ${line.lineNumber}: field "step": ${row.step}, but earlier lines are step ${step} (one file is one step)`]);
     }
     rows.push(row);
   }

@@ -70,7 +70,7 @@ function persist(ctx: ServiceContext, name: string, b: EsaBuffer): void {
   const dir = ctx.settings.buffer.dir;
   if (dir === undefined) return;
   mkdirSync(dir, { recursive: true });
-  writeAtomic(path.join(dir, `${name}.jsonl`), b.toJsonl());
+  b.save(path.join(dir, `${name}.jsonl`));
   writeAtomic(path.join(dir, `${name}.info.json`), JSON.stringify(b.restoreInfo()) + '\n');
 }
 
