@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJsonlAtomic } from '../data/index.js';
 import type { SandboxPool } from '../sandbox/index.js';
 import { generateCurriculum, type CurriculumOptions, type Problem } from './problems.js';
 import { problemToVerlRow, type SuffixStyle } from './rows.js';
@@ -30,10 +31,6 @@ export interface BuildManifest {
   execution: ExecPairStats;
 }
 
-function jsonl(rows: readonly unknown[]): string {
-  return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
-}
-
 function familyCounts(train: readonly Problem[], heldout: readonly Problem[]): BuildManifest['families'] {
   const out: BuildManifest['families'] = {};
   for (const p of train) (out[p.family] ??= { train: 0, heldout: 0 }).train++;
@@ -50,9 +47,9 @@ export async function buildCurriculum(pool: SandboxPool, opts: BuildOptions): Pr
 
   mkdirSync(opts.outDir, { recursive: true });
   const files = { train: 'train.jsonl', heldout: 'heldout.jsonl', sft: 'sft.jsonl' };
-  writeFileSync(join(opts.outDir, files.train), jsonl(curriculum.train.map((p, i) => problemToVerlRow(p, i, suffix))));
-  writeFileSync(join(opts.outDir, files.heldout), jsonl(curriculum.heldout.map((p, i) => problemToVerlRow(p, i, suffix))));
-  writeFileSync(join(opts.outDir, files.sft), jsonl(sft.pairs));
+  await writeJsonlAtomic(join(opts.outDir, files.train), curriculum.train.map((p, i) => problemToVerlRow(p, i, suffix)));
+  await writeJsonlAtomic(join(opts.outDir, files.heldout), curriculum.heldout.map((p, i) => problemToVerlRow(p, i, suffix)));
+  await writeJsonlAtomic(join(opts.outDir, files.sft), sft.pairs);
   const manifest: BuildManifest = {
     seed,
     suffix,

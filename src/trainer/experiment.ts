@@ -6,11 +6,11 @@
  * per finished run goes to results.jsonl as it completes, so an interrupted experiment resumes
  * by skipping finished runs; results.md holds the table.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoderlError } from '../core/index.js';
 import { execPredictionPairs, generateCurriculum } from '../curriculum/index.js';
-import { readJsonlAll } from '../data/index.js';
+import { appendJsonlSync, readJsonlAll, repairJsonlTailSync } from '../data/index.js';
 import { loadEmbeddedEngine, type ChatMessage } from '../engines/index.js';
 import { JUDGE_PREIMPORT } from '../judge/index.js';
 import { computeScore, type EsaDetails } from '../rewards/index.js';
@@ -75,7 +75,9 @@ export async function evaluateExecutionPrediction(config: TrainConfig, engineDir
 /** Finished runs so far; a line torn by an interrupted write is not one. */
 async function readDone(file: string): Promise<ArmResult[]> {
   if (!existsSync(file)) return [];
-  return (await readJsonlAll(file, { allowTornTail: true })).map((l) => l.value as ArmResult);
+  // a result torn by a kill is cut off, so the next append starts on a line of its own
+  repairJsonlTailSync(file);
+  return (await readJsonlAll(file)).map((l) => l.value as ArmResult);
 }
 
 function meanStd(xs: readonly (number | null)[]): string {
@@ -150,7 +152,7 @@ export async function compareExperiment(opts: CompareOptions): Promise<ArmResult
         'output accuracy': exec.outputAccuracy,
         'train esa score': mean(trainEsa),
       };
-      appendFileSync(resultsFile, JSON.stringify(result) + '\n');
+      appendJsonlSync(resultsFile, result);
       done.push(result);
       log(`${arm} seed ${seed}: pass@1 ${String(result['pass@1 before'])} → ${String(result['pass@1 after'])}, exec-pred ${String(result['exec-pred score'])}`);
     }

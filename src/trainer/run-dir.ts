@@ -14,11 +14,11 @@
  * torn last line) are dropped, so the resumed run appends exactly what an uninterrupted run
  * would have written.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CoderlError, pidAlive } from '../core/index.js';
-import { readJsonlAll, writeJsonlAtomic } from '../data/index.js';
+import { appendJsonlSync, readJsonlAll, writeJsonlAtomic } from '../data/index.js';
 
 const LatestSchema = z.object({ step: z.number().int().min(0) }).strict();
 
@@ -90,7 +90,7 @@ export class RunDirectory {
 
   /** Append one JSON record as one line (a single write; a crash can only tear the last line). */
   append(name: 'metrics.jsonl' | 'samples.jsonl', record: unknown): void {
-    appendFileSync(this.file(name), JSON.stringify(record) + '\n');
+    appendJsonlSync(this.file(name), record);
   }
 
   /** Records of a JSONL file in this run; a last line torn by a kill is skipped. */

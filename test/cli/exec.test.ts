@@ -211,7 +211,7 @@ describe('coderl exec --batch', () => {
     const batch = file('field.jsonl', '{"id":"a","code":"print(1)"}\n{"id":"b","code":"print(1)","timeout_ms":-5}\n');
     const r = await coderl(['exec', '--batch', batch, '--slots', '1']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /line 2: field timeout_ms/);
+    assert.match(r.stderr, /line 2: field "timeout_ms"/);
   });
 });
 

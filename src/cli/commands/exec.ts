@@ -4,12 +4,12 @@
  * in parallel over the pool; a malformed line stops reading (results so far are kept)
  * and is reported with its line number.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
+import { parseJsonlRecord, readJsonl } from '../../data/index.js';
 import {
   BatchJobLineSchema,
   CAPTURE_MODES,
@@ -47,25 +47,8 @@ function readInput(path: string, what: string): string {
 /** Lines of a batch file as jobs; throws CRL_ERR_INPUT_INVALID naming the line. */
 async function* batchJobs(path: string, fallback: { capture: CaptureMode; timeoutMs?: number; memoryMb?: number }): AsyncGenerator<SandboxJob> {
   if (!existsSync(path)) throw new CoderlError('CRL_ERR_INPUT_NOT_FOUND', [`batch file ${path}`]);
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (!line.trim()) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (err) {
-      throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${path} line ${lineNo}: not JSON (${(err as Error).message})`]);
-    }
-    const parsed = BatchJobLineSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new CoderlError('CRL_ERR_INPUT_INVALID', [
-        `${path} line ${lineNo}: field ${issue?.path.join('.') || '(line)'}: ${issue?.message ?? 'invalid'}`,
-      ]);
-    }
-    const job = parsed.data;
+  for await (const line of readJsonl(path)) {
+    const job = parseJsonlRecord(BatchJobLineSchema, line, path);
     const timeoutMs = job.timeout_ms ?? fallback.timeoutMs;
     const memoryMb = job.memory_mb ?? fallback.memoryMb;
     yield {

@@ -6,10 +6,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import type { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
+import { readJsonlAll } from '../../data/index.js';
 
 export interface Row<T> {
   /** 1-based line (JSONL) or row (JSON array, Parquet) number, for error messages */
@@ -23,31 +23,18 @@ async function rawRows(file: string): Promise<Array<Row<unknown>>> {
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
     return rows.map((value, i) => ({ row: i + 1, value }));
   }
-  let bytes = readFileSync(file);
-  if (file.endsWith('.gz')) bytes = gunzipSync(bytes);
-  const text = bytes.toString('utf8');
   if (file.endsWith('.json')) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
       throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file}: not JSON (${(err as Error).message})`]);
     }
     if (!Array.isArray(parsed)) throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file}: expected a JSON array of rows`]);
     return parsed.map((value, i) => ({ row: i + 1, value }));
   }
-  const out: Array<Row<unknown>> = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (!line.trim()) continue;
-    try {
-      out.push({ row: i + 1, value: JSON.parse(line) });
-    } catch (err) {
-      throw new CoderlError('CRL_ERR_INPUT_INVALID', [`${file} line ${i + 1}: not JSON (${(err as Error).message})`]);
-    }
-  }
-  return out;
+  // JSONL, plain or .gz: the data layer's reader (line numbers count blank lines)
+  return (await readJsonlAll(file)).map(({ lineNumber, value }) => ({ row: lineNumber, value }));
 }
 
 /** Every row of `file`, parsed with `schema`. */
