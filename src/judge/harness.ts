@@ -69,6 +69,8 @@ export interface HarnessPayload {
   preset: 'reference' | 'lenient';
   code: string;
   fn_name?: string | null;
+  /** reference call-based: wrap a top-level fn_name function in class Solution (default true) */
+  wrap_function?: boolean;
   inputs?: unknown[];
   test_code?: string;
   timeout_s: number;

@@ -69,6 +69,15 @@ export interface JudgeOptions {
   memoryMb?: number;
   maxOutputBytes?: number;
   /**
+   * Call-based tests on code without `class Solution`: true (default) rewrites the top-level
+   * `fn_name` function into `class Solution` first, as the reference reward does
+   * (verl/utils/reward_score/livecodebench/compute_score.py `convert_function_to_class_method`);
+   * false calls the module-level function as LiveCodeBench's own benchmark grader does
+   * (lcb_runner/evaluation/testing_util.py `grade_call_based`, no rewrite), which keeps
+   * working when the function calls itself by name or module code calls it.
+   */
+  wrapTopLevelFunction?: boolean;
+  /**
    * 'probe' (default): a first job runs test 0 alone, and only when it passes does a second
    * job run every test (test 0 again, so state shared between tests of one process stays as
    * the reference has it). Most RL rollouts fail, usually on the first test, so this saves
@@ -162,7 +171,8 @@ export async function judgeTests(pool: SandboxPool, input: JudgeTestsInput, opti
   const callBased = input.fnName !== undefined && input.fnName !== null;
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  if (preset === 'reference' && fnNamePresent && !callBased && !input.code.includes('class Solution')) {
+  const wrapFunction = options.wrapTopLevelFunction ?? true;
+  if (preset === 'reference' && wrapFunction && fnNamePresent && !callBased && !input.code.includes('class Solution')) {
     return finish(preset, 'no_function', n, [], [], elapsed(), 'fn_name is present but null and the code has no class Solution');
   }
   const expected = expectedValues(input.outputs.slice(0, n), callBased, preset);
@@ -174,6 +184,7 @@ export async function judgeTests(pool: SandboxPool, input: JudgeTestsInput, opti
     preset,
     code: input.code,
     fn_name: callBased ? String(input.fnName) : null,
+    wrap_function: wrapFunction,
     inputs,
     timeout_s: timeoutMs / 1000,
     max_output_bytes: maxOutputBytes,

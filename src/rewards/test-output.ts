@@ -57,8 +57,20 @@ export async function testOutputReward(
   groundTruth: unknown,
   options: { timeoutMs?: number } = {},
 ): Promise<{ score: number; details: TestOutputDetails }> {
-  const testcase = extractTestOutputCode(response);
-  const text = expectedText(groundTruth);
+  return checkTestcaseOutput(pool, extractTestOutputCode(response), expectedText(groundTruth), options);
+}
+
+/**
+ * LCB `check_testcase_output` on a test case already extracted (the eval's lcb-testoutput
+ * benchmark scores ready predictions with it); `text` is the expected output's JSON text
+ * (null when the ground truth has none).
+ */
+export async function checkTestcaseOutput(
+  pool: SandboxPool,
+  testcase: string,
+  text: string | null,
+  options: { timeoutMs?: number } = {},
+): Promise<{ score: number; details: TestOutputDetails }> {
   let expected: PyValue;
   try {
     if (text === null) throw new Error('no "output" in the ground truth');

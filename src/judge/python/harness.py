@@ -148,9 +148,11 @@ def _alarm(seconds):
 
 def _ref_guard():
     """What the reference's reliability_guard leaves behind for the program: disabled os/shutil/
-    subprocess functions (calling them raises TypeError), quit/help set to None."""
+    subprocess functions (calling them raises TypeError), quit/help set to None (exit is left
+    alone: the reference comments that line out), OMP_NUM_THREADS=1."""
     builtins.quit = None
     builtins.help = None
+    os.environ["OMP_NUM_THREADS"] = "1"
     for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork",
                  "forkpty", "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod", "fchown",
                  "chmod", "chown", "chroot", "lchflags", "lchmod", "lchown", "getcwd", "chdir"):
@@ -233,6 +235,23 @@ class _Capture(io.StringIO):
     pass
 
 
+_STDIN_PATCHED = ("read", "readline", "readlines")
+
+
+def _patch_stdin(stdin, inp, lines):
+    stdin.read = lambda *args: inp
+    stdin.readlines = lambda *args: inp.split("\n")
+    stdin.readline = lambda *args: next(lines)
+
+
+def _unpatch_stdin(stdin):
+    for name in _STDIN_PATCHED:
+        try:
+            delattr(stdin, name)
+        except AttributeError:
+            pass
+
+
 def ref_stdin(task):
     timeout_s = task["timeout_s"]
     code = _ref_make_function(_ref_clean_if_name(task["code"]))
@@ -256,8 +275,15 @@ def ref_stdin(task):
         try:
             if isinstance(inp, list):
                 inp = "\n".join(inp)
-            iter(inp.split("\n"))
+            lines = iter(inp.split("\n"))
             builtins.open = _FakeOpen(inp)
+            # The reference's stacked mock patches enter bottom-up: `sys.stdin.read`,
+            # `.readlines` and `.readline` are patched on the ORIGINAL stdin object before
+            # `sys.stdin` itself is swapped for a StringIO. So names bound to the original
+            # when the module loaded (`from sys import stdin`, the prelude's
+            # `from sys import *`) read the test input too, readline without its "\n"
+            # (lcb_runner/evaluation/testing_util.py `call_method`).
+            _patch_stdin(saved_stdin, inp, lines)
             sys.stdin = io.StringIO(inp)
             try:
                 method()
@@ -265,6 +291,7 @@ def ref_stdin(task):
                 pass
             finally:
                 sys.stdin, builtins.open = saved_stdin, saved_open
+                _unpatch_stdin(saved_stdin)
             _alarm(0)
         except Exception as exc:
             _alarm(0)
@@ -283,7 +310,7 @@ def ref_call(task):
     timeout_s = task["timeout_s"]
     fn_name = task["fn_name"]
     code = task["code"]
-    if "class Solution" not in code:
+    if task.get("wrap_function", True) and "class Solution" not in code:
         try:
             code = _ref_to_class(code, fn_name)
         except Exception as exc:
