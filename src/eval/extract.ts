@@ -63,24 +63,8 @@ export function lcbExtractCode(output: string): string {
   return lines.slice((idx[0] as number) + 1, idx[1] as number).join('\n');
 }
 
-/**
- * LiveCodeBench `extract_test_output_code`: the last line starting with `assert`, else
- * the lines between a ```python (or ```Python) fence and the next fence, else between
- * the first two fences.
- */
-export function lcbExtractTestOutput(output: string): string {
-  const lines = output.split('\n');
-  const asserts = lines.flatMap((l, i) => (l.startsWith('assert') ? [i] : []));
-  if (asserts.length > 0) return lines[asserts[asserts.length - 1] as number] as string;
-  const pyFences = lines.flatMap((l, i) => (l.includes('```python') || l.includes('```Python') ? [i] : []));
-  let idx = lines.flatMap((l, i) => (l.includes('```') ? [i] : []));
-  if (pyFences.length > 0) {
-    const start = pyFences[0] as number;
-    idx = [start, ...idx.filter((i) => i > start)];
-  }
-  if (idx.length < 2) return '';
-  return lines.slice((idx[0] as number) + 1, idx[1] as number).join('\n');
-}
+/** LiveCodeBench `extract_test_output_code`: the rewards' implementation (one copy). */
+export { extractTestOutputCode as lcbExtractTestOutput } from '../rewards/test-output.js';
 
 const ANSWER_PATTERNS = [
   /(?:the\s+(?:final\s+)?(?:answer|output|result)\s+is\s*:?\s*)([^\n]+)/i,

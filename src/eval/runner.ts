@@ -287,9 +287,9 @@ class Scorer {
   private async score(w: Waiting): Promise<void> {
     const plan = this.cfg.benchmark.plan(w.task, w.artefact);
     if ('verdict' in plan) return this.record(w, plan.verdict, true);
-    const result = await this.cfg.pool.run(plan.job);
+    const verdict = 'grade' in plan ? await plan.grade(this.cfg.pool) : plan.judge(await this.cfg.pool.run(plan.job));
     this.executed++;
-    this.record(w, plan.judge(result), true);
+    this.record(w, verdict, true);
   }
 
   /** No more tasks: wait for every sample in flight or waiting. */

@@ -1,5 +1,5 @@
 /** Types shared by the benchmarks, the runner and the CLI. */
-import type { SandboxJob, SandboxResult } from '../sandbox/index.js';
+import type { SandboxJob, SandboxPool, SandboxResult } from '../sandbox/index.js';
 
 export const BENCHMARK_NAMES = [
   'humaneval',
@@ -54,8 +54,15 @@ export interface SampleVerdict {
   detail?: string;
 }
 
-/** A sandbox job for one sample and how to read its result; or a verdict reached without running anything. */
-export type ScoringPlan = { job: SandboxJob; judge: (result: SandboxResult) => SampleVerdict } | { verdict: SampleVerdict };
+/**
+ * How one sample is scored: a sandbox job and how to read its result; a grader that runs
+ * its own jobs on the pool (the judge, shared with the RL rewards); or a verdict reached
+ * without running anything.
+ */
+export type ScoringPlan =
+  | { job: SandboxJob; judge: (result: SandboxResult) => SampleVerdict }
+  | { grade: (pool: SandboxPool) => Promise<SampleVerdict> }
+  | { verdict: SampleVerdict };
 
 export interface Benchmark<R = unknown> {
   name: BenchmarkName;

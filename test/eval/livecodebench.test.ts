@@ -3,8 +3,9 @@
  * prediction on small fixtures in the hub's row formats (test/fixtures/eval): loading
  * (compressed private tests, date window, LCB's sort orders), the reference prompts,
  * every extraction path, and the grader's rules — stdin line/Decimal comparison, the
- * `if __name__` guard, mocked stdin, exit() disabled, call-based with Solution or a
- * top-level function, tuple → list, timeouts — and the answer-repeats-input rule.
+ * `if __name__` guard, mocked stdin, exit() swallowed and quit() disabled, call-based
+ * with Solution or a top-level function, tuple → list, timeouts — and the
+ * answer-repeats-input rule. (lcb-judge.test.ts: the same verdicts as the judge's.)
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { getBenchmark } from '../../src/eval/benchmarks/index.js';
-import { lcbGradeJob } from '../../src/eval/benchmarks/lcb-grader.js';
+import { lcbGrade } from '../../src/eval/benchmarks/lcb-codegen.js';
 import { runEval } from '../../src/eval/runner.js';
 import type { SandboxPool } from '../../src/sandbox/index.js';
 import { evalPool, FIXTURES, tempDir, writeJsonl } from './helpers.js';
@@ -78,7 +79,8 @@ describe('lcb-codegen', () => {
       { task_id: 'abc900_a', response: fence(sum + '\nprint("extra")') },
       { task_id: 'abc900_a', response: 'I cannot solve this.' },
       { task_id: 'abc900_a', response: fence(sum + '\nimport sys\nsys.exit(0)') }, // SystemExit is swallowed
-      { task_id: 'abc900_a', response: fence(sum + '\nexit()') }, // exit is None under reliability_guard
+      { task_id: 'abc900_a', response: fence(sum + '\nexit()') }, // LCB's reliability_guard leaves exit alone: SystemExit is swallowed
+      { task_id: 'abc900_a', response: fence(sum + '\nquit()') }, // quit is None under reliability_guard
       { task_id: '3999', response: fence('class Solution:\n    def concat(self, a, b):\n        return tuple(a + b)') },
       { task_id: '3999', response: fence('def concat(a, b):\n    return a + b') },
       { task_id: '3999', response: fence('class Solution:\n    def concat(self, a, b):\n        return b + a') },
@@ -86,20 +88,19 @@ describe('lcb-codegen', () => {
     ];
     const out = await score('lcb-codegen', 'lcb_codegen.jsonl', rows, 'codegen', { startDate: '2023-05-01' });
     const byId = Object.fromEntries(out.results.map((r) => [r.task_id, r]));
-    assert.deepEqual(byId.abc900_a?.passed, [true, true, true, false, false, false, true, false]);
-    assert.match(byId.abc900_a?.status[3] ?? '', /^Wrong answer/);
+    assert.deepEqual(byId.abc900_a?.passed, [true, true, true, false, false, false, true, true, false]);
+    assert.match(byId.abc900_a?.status[3] ?? '', /^Wrong answer at output_line_idx=0: 7 != 6/);
     assert.equal(byId.abc900_a?.status[4], 'Wrong answer: mismatched output length');
-    assert.equal(byId.abc900_a?.status[7], 'Runtime Error');
+    assert.equal(byId.abc900_a?.status[8], 'Runtime Error');
     assert.deepEqual(byId['3999']?.passed, [true, true, false, false]);
     assert.equal(byId['3999']?.status[2], 'Wrong Answer');
     assert.equal(out.summary.tasks, 2);
-    assert.ok(Math.abs(out.summary['pass@1'] - (4 / 8 + 2 / 4) / 2) < 1e-12);
+    assert.ok(Math.abs(out.summary['pass@1'] - (5 / 9 + 2 / 4) / 2) < 1e-12);
     assert.deepEqual(Object.keys(out.summary.by_difficulty ?? {}), ['easy', 'medium']);
   });
 
   test('a test that runs past the per-test limit is a time-limit failure', async () => {
-    const { job, judge } = lcbGradeJob('while True:\n    pass', { inputs: ['1\n'], outputs: ['1\n'], fn_name: null }, 1);
-    const v = judge(await pool.run(job));
+    const v = await lcbGrade(pool, 'while True:\n    pass', { inputs: ['1\n'], outputs: ['1\n'], fnName: null }, 1000);
     assert.equal(v.passed, false);
     assert.equal(v.status, 'Time Limit Exceeded');
   });
