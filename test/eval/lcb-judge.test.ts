@@ -46,6 +46,7 @@ const CASES: Case[] = [
   { name: 'stdin: per-test timeout', code: 'while True:\n    pass', tests: stdinTests, results: [-3], status: 'Time Limit Exceeded', timeoutMs: 1000 },
   { name: 'stdin: from sys import stdin reads the test input', code: 'from sys import stdin\nn = int(stdin.readline())\nprint(sum(map(int, stdin.readline().split())))', tests: stdinTests, results: [true, true], status: 'passed' },
   { name: 'stdin: exit() after printing', code: `${sum}\nexit()`, tests: stdinTests, results: [true, true], status: 'passed' },
+  { name: "stdin: sys.stdout.close() raises (LCB's one-argument lambda)", code: `${sum}\nimport sys\nsys.stdout.close()`, tests: stdinTests, results: [-4], status: 'Runtime Error' },
   { name: 'stdin: quit is None', code: `${sum}\nquit()`, tests: stdinTests, results: [-4], status: 'Runtime Error' },
   { name: 'stdin: syntax error', code: 'print(', tests: stdinTests, results: [-4], status: /^Error during testing: / },
   { name: 'stdin: os._exit kills the grading process', code: 'import os\nos._exit(0)', tests: stdinTests, results: [-1, -1], status: /^failed: process ended/ },
