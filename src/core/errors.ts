@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   /** Sandbox */
   CRL_ERR_SANDBOX_NO_PYTHON: { message: 'no usable Python interpreter: %s', statusCode: 500 },
   CRL_ERR_SANDBOX_UNSAFE_REFUSED: { message: 'refusing to run untrusted code without isolation: %s', statusCode: 500 },
+  CRL_ERR_SANDBOX_NATIVE_BUILD: { message: 'cannot build the sandbox fork-server: %s', statusCode: 500 },
   CRL_ERR_SANDBOX_START_FAILED: { message: 'sandbox slot %s failed to start: %s', statusCode: 500 },
   CRL_ERR_SANDBOX_POOL_CLOSED: { message: 'the sandbox pool is closed', statusCode: 503 },
   CRL_ERR_SANDBOX_PROTOCOL: { message: 'sandbox protocol error in slot %s: %s', statusCode: 500 },

@@ -21,6 +21,8 @@ import type { Isolation } from './schema.js';
 export const SERVER_PACKAGE_DIR = fileURLToPath(new URL('../../src/sandbox/python', import.meta.url));
 export const SANDBOX_SERVER_DIR = '/opt/coderl';
 export const SANDBOX_SCRATCH_DIR = '/tmp';
+/** Where the built native fork-server library (src/sandbox/native.ts) is mounted inside a slot. */
+export const SANDBOX_NATIVE_PATH = '/opt/coderl-native/forkserver.so';
 
 /** Capabilities the fork-server keeps: setuid/setgid to the slot uid, kill leftovers,
  * clean files the job left (DAC override, fowner), drop the children's bounding set. */
@@ -117,9 +119,9 @@ export interface SlotLaunch {
   env: Record<string, string>;
 }
 
-/** The server's settings JSON (server.py main()). */
-export function serverSettings(isolated: boolean, uid: number, scratch: string, preimport: readonly string[]) {
-  return JSON.stringify({ isolated, uid, gid: uid, scratch, preimport });
+/** The server's settings JSON (server.py main()); `native` is the fork-server library's path as the server sees it. */
+export function serverSettings(isolated: boolean, uid: number, scratch: string, preimport: readonly string[], native: string) {
+  return JSON.stringify({ isolated, uid, gid: uid, scratch, preimport, native });
 }
 
 const LAUNCHER = (serverDir: string) =>
@@ -132,6 +134,8 @@ export function bwrapLaunch(opts: {
   scratchMb: number;
   hashSeed: number | 'random';
   preimport: readonly string[];
+  /** the built fork-server library on the host (nativeForkServer()) */
+  native: string;
 }): SlotLaunch {
   const args = [
     '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
@@ -152,6 +156,7 @@ export function bwrapLaunch(opts: {
     args.push('--ro-bind', prefix, prefix);
   }
   args.push('--ro-bind', SERVER_PACKAGE_DIR, SANDBOX_SERVER_DIR);
+  args.push('--ro-bind', opts.native, SANDBOX_NATIVE_PATH);
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(opts.scratchMb * 1024 * 1024), '--tmpfs', SANDBOX_SCRATCH_DIR);
   args.push('--remount-ro', '/');
@@ -160,7 +165,7 @@ export function bwrapLaunch(opts: {
   args.push('--chdir', SANDBOX_SCRATCH_DIR);
   args.push(
     opts.interpreter.executable, '-s', '-B', '-P', '-c', LAUNCHER(SANDBOX_SERVER_DIR),
-    serverSettings(true, opts.uid, SANDBOX_SCRATCH_DIR, opts.preimport),
+    serverSettings(true, opts.uid, SANDBOX_SCRATCH_DIR, opts.preimport, SANDBOX_NATIVE_PATH),
   );
   return { command: opts.bwrapPath, args, env: {} };
 }
@@ -170,12 +175,13 @@ export function unsafeLaunch(opts: {
   scratchDir: string;
   hashSeed: number | 'random';
   preimport: readonly string[];
+  native: string;
 }): SlotLaunch {
   const env: Record<string, string> = { ...SANDBOX_ENV, ...SERVER_ONLY_ENV };
   if (opts.hashSeed !== 'random') env.PYTHONHASHSEED = String(opts.hashSeed);
   return {
     command: opts.interpreter.executable,
-    args: ['-s', '-B', '-P', '-c', LAUNCHER(SERVER_PACKAGE_DIR), serverSettings(false, -1, opts.scratchDir, opts.preimport)],
+    args: ['-s', '-B', '-P', '-c', LAUNCHER(SERVER_PACKAGE_DIR), serverSettings(false, -1, opts.scratchDir, opts.preimport, opts.native)],
     env,
   };
 }

@@ -2,6 +2,7 @@
  * Per-job limits: defaults, clamping to configured maxima, and the one place where
  * TypeScript names (camelCase, units in names) become the fork-server's wire fields.
  */
+import type { WireLimits } from './protocol.js';
 import type { JobLimits } from './schema.js';
 
 export type ResolvedLimits = Required<JobLimits>;
@@ -41,18 +42,27 @@ export function resolveLimits(job: JobLimits, defaults: JobLimits, maxima: JobLi
   return out;
 }
 
-/** Wire fields of a run request (server.py `_REQUIRED_INT_FIELDS`). */
-export function limitsToWire(limits: ResolvedLimits): Record<string, number> {
+const MIB = 1024 * 1024;
+
+/** CPU seconds: the wall timeout rounded up, plus one (the wall timeout should fire first).
+ * The server sets it as RLIMIT_CPU (SIGXCPU), with SIGKILL one second later. */
+export function cpuLimitS(timeoutMs: number): number {
+  return Math.ceil(timeoutMs / 1000) + 1;
+}
+
+/** The numbers a run request carries (protocol.ts encodeRequest). */
+export function limitsToWire(limits: ResolvedLimits): WireLimits {
   return {
-    timeout_ms: limits.timeoutMs,
-    memory_mb: limits.memoryMb,
-    file_size_mb: limits.fileSizeMb,
-    open_files: limits.openFiles,
+    timeoutMs: limits.timeoutMs,
+    cpuLimitS: cpuLimitS(limits.timeoutMs),
+    memoryBytes: limits.memoryMb * MIB,
+    fileSizeBytes: limits.fileSizeMb * MIB,
+    openFiles: limits.openFiles,
     processes: limits.processes,
-    stdout_max_bytes: limits.stdoutMaxBytes,
-    stderr_max_bytes: limits.stderrMaxBytes,
-    vars_max_bytes: VARS_MAX_BYTES,
-    trajectory_max_steps: limits.trajectoryMaxSteps,
+    stdoutMaxBytes: limits.stdoutMaxBytes,
+    stderrMaxBytes: limits.stderrMaxBytes,
+    varsMaxBytes: VARS_MAX_BYTES,
+    trajectoryMaxSteps: limits.trajectoryMaxSteps,
   };
 }
 

@@ -4,7 +4,6 @@
  * backpressure and results in input order. Slot accounting lives in the instance;
  * `run` always releases its slot in `finally`.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import {
   type SlotLaunch,
 } from './isolation.js';
 import { limitsToWire, resolveLimits, watchdogMs } from './limits.js';
+import { nativeForkServer } from './native.js';
 import { withReferenceCapture } from './reference-capture.js';
 import { buildResult } from './result.js';
 import {
@@ -51,7 +51,6 @@ export class SandboxPool {
   private readonly idle: Slot[] = [];
   private readonly waiting: Array<(slot: Slot) => void> = [];
   private closed = false;
-  private readonly requestPrefix = randomUUID().slice(0, 8);
   private requestCounter = 0;
 
   private constructor(
@@ -79,6 +78,7 @@ export class SandboxPool {
     const interpreter = findInterpreter(options.python);
     const count = options.slots ?? availableParallelism();
     const preimport = options.preimport ?? DEFAULT_PREIMPORT;
+    const native = nativeForkServer();
     const scratchDirs: string[] = [];
     const slots: Slot[] = [];
     for (let i = 0; i < count; i++) {
@@ -86,11 +86,11 @@ export class SandboxPool {
       if (isolation === 'bwrap') {
         const bwrapPath = probe.bwrapPath as string;
         launch = () =>
-          bwrapLaunch({ bwrapPath, interpreter, uid: options.uidBase + i, scratchMb: options.scratchMb, hashSeed: options.hashSeed, preimport });
+          bwrapLaunch({ bwrapPath, interpreter, uid: options.uidBase + i, scratchMb: options.scratchMb, hashSeed: options.hashSeed, preimport, native });
       } else {
         const scratchDir = mkdtempSync(path.join(tmpdir(), `coderl-slot${i}-`));
         scratchDirs.push(scratchDir);
-        launch = () => unsafeLaunch({ interpreter, scratchDir, hashSeed: options.hashSeed, preimport });
+        launch = () => unsafeLaunch({ interpreter, scratchDir, hashSeed: options.hashSeed, preimport, native });
       }
       slots.push(new Slot(`slot${i}`, launch, options.startTimeoutMs));
     }
@@ -136,17 +136,18 @@ export class SandboxPool {
     const limits = resolveLimits(parsed, this.options.defaults, this.options.maxima);
     const code = parsed.capture === 'reference' ? withReferenceCapture(parsed.code) : parsed.code;
     const serverCapture = parsed.capture === 'reference' ? 'none' : parsed.capture;
-    const requestId = `${this.requestPrefix}-${++this.requestCounter}`;
+    const wire = limitsToWire(limits);
     const slot = await this.acquire();
     try {
       const raw = await slot.run({
-        id: requestId,
-        wire: { ...limitsToWire(limits), capture: serverCapture },
+        id: ++this.requestCounter,
+        capture: serverCapture,
+        limits: wire,
         code: Buffer.from(code, 'utf8'),
         stdin: Buffer.from(parsed.stdin, 'utf8'),
         watchdogMs: watchdogMs(limits),
       });
-      return buildResult(raw, parsed.capture, parsed.id);
+      return buildResult(raw, parsed.capture, parsed.id, wire.cpuLimitS);
     } catch (err) {
       if (err instanceof CoderlError && err.code === 'CRL_ERR_SANDBOX_PROTOCOL') {
         return sandboxErrorResult(parsed.id, parsed.capture, err.message);

@@ -1,12 +1,43 @@
 /**
- * Turning a fork-server answer into the public SandboxResult: decode text, split the
- * reference capture out of stderr, validate and flatten the typed capture payload.
- * Pure functions; the pool calls them.
+ * Turning a fork-server answer into the public SandboxResult: classify the outcome from
+ * what the server observed, decode text, split the reference capture out of stderr,
+ * validate and flatten the typed capture payload. Pure functions; the pool calls them.
  */
+import { constants } from 'node:os';
+import type { RawResult, ResultFrame } from './protocol.js';
 import { parseReferenceStderr } from './reference-capture.js';
 import { parsePythonJson, type PyValue } from './pyvalue/index.js';
-import { CapturePayloadSchema, TrajectoryStepSchema, type CaptureMode, type SandboxResult } from './schema.js';
-import type { RawResult } from './slot.js';
+import { CapturePayloadSchema, TrajectoryStepSchema, type CaptureMode, type RunStatus, type SandboxResult } from './schema.js';
+
+const SETUP_OK = 0x31; // "1"
+const SETUP_ERROR = 0x45; // "E" + reason
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * The run status from the server's observations (never from the child's say-so):
+ * timeout beats everything (also when time ran out during setup under load); a child
+ * that never confirmed its setup is a sandbox error; then the stdout cap; a SIGXCPU, or
+ * a SIGKILL after the CPU limit, is a timeout; exit 0 is ok; a MemoryError (or ENOMEM)
+ * on the last stderr line is memory; anything else is a runtime error.
+ */
+export function classifyOutcome(frame: ResultFrame, setup: Uint8Array, stderr: Uint8Array, cpuLimitS: number): { status: RunStatus; sandboxError?: string } {
+  const setupOk = setup[0] === SETUP_OK;
+  const sandboxError = setupOk ? undefined : setup[0] === SETUP_ERROR ? Buffer.from(setup.subarray(1)).toString('utf8') : 'child exited during setup';
+  const withError = (status: RunStatus) => (sandboxError === undefined ? { status } : { status, sandboxError });
+  if (frame.timedOut) return withError('timeout');
+  if (!setupOk) return withError('sandbox_error');
+  if (frame.outputLimited) return { status: 'output_limit' };
+  if (frame.signal !== null) {
+    const cpuKilled = frame.signal === constants.signals.SIGKILL && frame.cpuMs >= 1000 * cpuLimitS;
+    return { status: frame.signal === constants.signals.SIGXCPU || cpuKilled ? 'timeout' : 'runtime_error' };
+  }
+  if (frame.exitCode === 0) return { status: 'ok' };
+  // Python's bytes.rstrip() / rsplit(b"\n", 1)[-1] on the last 4 KiB, byte for byte.
+  const tail = Buffer.from(stderr.subarray(Math.max(0, stderr.length - STDERR_TAIL_BYTES))).toString('latin1');
+  const lastLine = tail.replace(/[ \t\n\r\x0b\x0c]+$/, '').split('\n').pop() ?? '';
+  if (lastLine.startsWith('MemoryError') || lastLine.includes('Cannot allocate memory')) return { status: 'memory' };
+  return { status: 'runtime_error' };
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
@@ -54,27 +85,28 @@ export function referenceVariables(variablesJson: string): Record<string, unknow
   }
 }
 
-export function buildResult(raw: RawResult, capture: CaptureMode, id: string | undefined): SandboxResult {
+export function buildResult(raw: RawResult, capture: CaptureMode, id: string | undefined, cpuLimitS: number): SandboxResult {
   const f = raw.frame;
+  const outcome = classifyOutcome(f, raw.setup, raw.stderr, cpuLimitS);
   const stdout = decodeText(raw.stdout);
   let stderr = decodeText(raw.stderr).text;
   const result: SandboxResult = {
     ...(id !== undefined ? { id } : {}),
-    status: f.status,
-    exit_code: f.exit_code,
+    status: outcome.status,
+    exit_code: f.exitCode,
     signal: f.signal,
     stdout: stdout.text,
     stderr,
-    wall_ms: f.wall_ms,
-    cpu_ms: f.cpu_ms,
-    max_rss_kb: f.max_rss_kb,
-    stdout_truncated: f.stdout_truncated,
-    stderr_truncated: f.stderr_truncated,
+    wall_ms: Math.round(f.wallMs * 1000) / 1000,
+    cpu_ms: f.cpuMs,
+    max_rss_kb: f.maxRssKb,
+    stdout_truncated: f.stdoutTruncated,
+    stderr_truncated: f.stderrTruncated,
     stdout_invalid_utf8: stdout.invalid,
     capture,
     variables: null,
   };
-  if (f.sandbox_error !== undefined) result.sandbox_error = f.sandbox_error;
+  if (outcome.sandboxError !== undefined) result.sandbox_error = outcome.sandboxError;
   if (capture === 'reference') {
     const parsed = parseReferenceStderr(stderr);
     stderr = parsed.stderr;
@@ -87,7 +119,7 @@ export function buildResult(raw: RawResult, capture: CaptureMode, id: string | u
       result.capture_error = parsed.afterMarker.slice(-2000);
     }
   } else if (capture === 'paper' || capture === 'trajectory') {
-    Object.assign(result, typedCapture(raw.vars, f.vars_truncated, f.status));
+    Object.assign(result, typedCapture(raw.vars, f.varsTruncated, outcome.status));
   }
   return result;
 }

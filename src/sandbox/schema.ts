@@ -89,27 +89,6 @@ export type ReadyFrame = z.infer<typeof ReadyFrameSchema>;
 
 export const FatalFrameSchema = z.object({ type: z.literal('fatal'), error: z.string() });
 
-const nonNegInt = z.number().int().min(0);
-
-export const ResultFrameSchema = z.object({
-  type: z.literal('result'),
-  id: z.string(),
-  status: RunStatusSchema,
-  exit_code: z.number().int().nullable(),
-  signal: z.number().int().nullable(),
-  wall_ms: z.number().min(0),
-  cpu_ms: z.number().min(0),
-  max_rss_kb: nonNegInt,
-  stdout_len: nonNegInt,
-  stderr_len: nonNegInt,
-  vars_len: nonNegInt,
-  stdout_truncated: z.boolean(),
-  stderr_truncated: z.boolean(),
-  vars_truncated: z.boolean(),
-  sandbox_error: z.string().optional(),
-});
-export type ResultFrame = z.infer<typeof ResultFrameSchema>;
-
 /** The typed capture payload a child sends in paper/trajectory mode. */
 export const CapturePayloadSchema = z.union([
   z.object({

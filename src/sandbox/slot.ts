@@ -7,21 +7,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CoderlError } from '../core/index.js';
 import type { SlotLaunch } from './isolation.js';
-import { encodeFrame, FrameDecoder, type Frame } from './protocol.js';
-import { FatalFrameSchema, ReadyFrameSchema, ResultFrameSchema, type ReadyFrame, type ResultFrame } from './schema.js';
+import { encodeRequest, encodeShutdown, FrameDecoder, type Frame, type RawResult, type WireRequest } from './protocol.js';
+import { FatalFrameSchema, ReadyFrameSchema, type ReadyFrame } from './schema.js';
 
-export interface RawResult {
-  frame: ResultFrame;
-  stdout: Buffer;
-  stderr: Buffer;
-  vars: Buffer;
-}
-
-export interface SlotRequest {
-  id: string;
-  wire: Record<string, number | string>;
-  code: Buffer;
-  stdin: Buffer;
+export interface SlotRequest extends WireRequest {
   watchdogMs: number;
 }
 
@@ -96,15 +85,16 @@ export class Slot {
       this.kill();
       throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, (err as Error).message], { cause: err });
     }
-    const fatal = FatalFrameSchema.safeParse(frame.header);
+    const header = frame.kind === 'json' ? frame.header : { kind: 'binary result' };
+    const fatal = FatalFrameSchema.safeParse(header);
     if (fatal.success) {
       this.kill();
       throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, fatal.data.error]);
     }
-    const ready = ReadyFrameSchema.safeParse(frame.header);
+    const ready = ReadyFrameSchema.safeParse(header);
     if (!ready.success) {
       this.kill();
-      throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, `unexpected first frame ${JSON.stringify(frame.header)}`]);
+      throw new CoderlError('CRL_ERR_SANDBOX_START_FAILED', [this.name, `unexpected first frame ${JSON.stringify(header)}`]);
     }
     this.ready = ready.data;
     return ready.data;
@@ -118,9 +108,8 @@ export class Slot {
       if (!this.proc && this.closed) throw new CoderlError('CRL_ERR_SANDBOX_POOL_CLOSED');
       if (!this.proc) await this.restart();
       const proc = this.proc as ChildProcessWithoutNullStreams;
-      const header = { type: 'run', id: req.id, code_len: req.code.length, stdin_len: req.stdin.length, ...req.wire };
       const framePromise = this.nextFrame(req.watchdogMs);
-      proc.stdin.write(encodeFrame(header, [req.code, req.stdin]));
+      proc.stdin.write(encodeRequest(req));
       let frame: Frame;
       try {
         frame = await framePromise;
@@ -128,21 +117,13 @@ export class Slot {
         await this.restart();
         throw err;
       }
-      const parsed = ResultFrameSchema.safeParse(frame.header);
-      if (!parsed.success || parsed.data.id !== req.id) {
-        const why = parsed.success ? `answer for ${parsed.data.id} while ${req.id} was running` : parsed.error.message;
+      if (frame.kind !== 'result' || frame.result.frame.id !== req.id) {
+        const why = frame.kind === 'result' ? `answer for job ${frame.result.frame.id} while ${req.id} was running` : 'a JSON frame after startup';
         await this.restart();
         throw new CoderlError('CRL_ERR_SANDBOX_PROTOCOL', [this.name, why]);
       }
-      const f = parsed.data;
-      const p = frame.payload;
       this.jobsRun++;
-      return {
-        frame: f,
-        stdout: p.subarray(0, f.stdout_len),
-        stderr: p.subarray(f.stdout_len, f.stdout_len + f.stderr_len),
-        vars: p.subarray(f.stdout_len + f.stderr_len),
-      };
+      return frame.result;
     } finally {
       this.busy = false;
     }
@@ -166,7 +147,7 @@ export class Slot {
     const proc = this.proc;
     if (!proc) return;
     try {
-      proc.stdin.end(encodeFrame({ type: 'shutdown' }));
+      proc.stdin.end(encodeShutdown());
     } catch {
       /* already gone */
     }

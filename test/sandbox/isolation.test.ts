@@ -14,6 +14,7 @@ import {
   limitsToWire,
   rankInterpreters,
   resolveLimits,
+  SANDBOX_NATIVE_PATH,
   SANDBOX_SERVER_DIR,
   SandboxPool,
   SERVER_PACKAGE_DIR,
@@ -88,7 +89,7 @@ describe('bwrapLaunch', () => {
     prefixes: ['/root/.pyenv/versions/3.12.1'],
     monitoring: true,
   };
-  const base = { bwrapPath: '/usr/bin/bwrap', interpreter, uid: 63901, scratchMb: 48, hashSeed: 0 as number | 'random', preimport: ['math', 're'] };
+  const base = { bwrapPath: '/usr/bin/bwrap', interpreter, uid: 63901, scratchMb: 48, hashSeed: 0 as number | 'random', preimport: ['math', 're'], native: '/cache/forkserver-abc.so' };
   const launch = bwrapLaunch(base);
   const args = launch.args;
 
@@ -168,7 +169,19 @@ describe('bwrapLaunch', () => {
     assert.deepEqual(args.slice(exe + 1, exe + 5), ['-s', '-B', '-P', '-c']);
     assert.match(args[exe + 5] as string, new RegExp(`sys.path.insert\\(0, "${SANDBOX_SERVER_DIR}"\\)`));
     assert.equal(args.length, exe + 7);
-    assert.deepEqual(JSON.parse(args[exe + 6] as string), { isolated: true, uid: 63901, gid: 63901, scratch: '/tmp', preimport: ['math', 're'] });
+    assert.deepEqual(JSON.parse(args[exe + 6] as string), {
+      isolated: true,
+      uid: 63901,
+      gid: 63901,
+      scratch: '/tmp',
+      preimport: ['math', 're'],
+      native: SANDBOX_NATIVE_PATH,
+    });
+  });
+
+  test('the native fork-server library is bound read-only at the path the settings name', () => {
+    assert.notEqual(indexOfSeq(args, ['--ro-bind', '/cache/forkserver-abc.so', SANDBOX_NATIVE_PATH]), -1);
+    assert.ok(indexOfSeq(args, ['--ro-bind', '/cache/forkserver-abc.so', SANDBOX_NATIVE_PATH]) < args.indexOf('--remount-ro'));
   });
 
   test('PYTHONHASHSEED only when hashSeed is a number (0 included)', () => {
@@ -181,11 +194,11 @@ describe('bwrapLaunch', () => {
   });
 
   test('unsafeLaunch: same environment rules, not isolated, no uid', () => {
-    const u = unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 0, preimport: [] });
+    const u = unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 0, preimport: [], native: '/cache/f.so' });
     assert.equal(u.command, interpreter.executable);
     assert.deepEqual(u.env, { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LD_BIND_NOW: '1', PYTHONHASHSEED: '0' });
-    assert.deepEqual(JSON.parse(u.args.at(-1) as string), { isolated: false, uid: -1, gid: -1, scratch: '/tmp/x', preimport: [] });
-    assert.ok(!('PYTHONHASHSEED' in unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 'random', preimport: [] }).env));
+    assert.deepEqual(JSON.parse(u.args.at(-1) as string), { isolated: false, uid: -1, gid: -1, scratch: '/tmp/x', preimport: [], native: '/cache/f.so' });
+    assert.ok(!('PYTHONHASHSEED' in unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 'random', preimport: [], native: '/cache/f.so' }).env));
   });
 });
 
@@ -259,7 +272,7 @@ describe('resolveLimits / limitsToWire', () => {
     assert.equal(resolveLimits({ timeoutMs: 300 }, {}, { timeoutMs: 500 }).timeoutMs, 300, 'below the maximum: unchanged');
   });
 
-  test('wire field names', () => {
+  test('wire numbers: bytes, and the CPU limit from the wall timeout', () => {
     const wire = limitsToWire({
       timeoutMs: 1,
       memoryMb: 2,
@@ -271,16 +284,19 @@ describe('resolveLimits / limitsToWire', () => {
       trajectoryMaxSteps: 8,
     });
     assert.deepEqual(wire, {
-      timeout_ms: 1,
-      memory_mb: 2,
-      file_size_mb: 3,
-      open_files: 4,
+      timeoutMs: 1,
+      cpuLimitS: 2, // ceil(1 ms / 1000) + 1
+      memoryBytes: 2 << 20,
+      fileSizeBytes: 3 << 20,
+      openFiles: 4,
       processes: 5,
-      stdout_max_bytes: 6,
-      stderr_max_bytes: 7,
-      vars_max_bytes: VARS_MAX_BYTES,
-      trajectory_max_steps: 8,
+      stdoutMaxBytes: 6,
+      stderrMaxBytes: 7,
+      varsMaxBytes: VARS_MAX_BYTES,
+      trajectoryMaxSteps: 8,
     });
+    assert.equal(limitsToWire({ ...DEFAULT_LIMITS, timeoutMs: 6000 }).cpuLimitS, 7);
+    assert.equal(limitsToWire({ ...DEFAULT_LIMITS, timeoutMs: 6001 }).cpuLimitS, 8);
   });
 });
 

@@ -1,20 +1,21 @@
-"""The forked child: lock itself down, then run the user's program as `__main__`.
+"""The forked child: finish the interpreter's after-fork work, then run the user's
+program as `__main__`.
 
-Order matters: descriptors, then limits and credentials (while still root), then the
-parent-death signal (setuid clears it), then seccomp, then a Python state that looks
-like a fresh `python3 main.py`. Only when all of that succeeded does the child write
-one byte to the setup pipe and close it; the server treats a child that exits without
-that byte as a sandbox error. User code never sees the setup pipe, so it cannot forge
-a setup failure, and everything the server reports (status, exit code, signal, times)
-is observed from outside the child.
+By the time `run` is called, the native loop (forkserver.c) has already moved the job's
+pipes into fds 0-4, applied the rlimits and switched to the slot's uid (or, without
+isolation, started a session with a parent-death signal); seccomp and the empty
+capability bounding set are inherited from the server. `run` installs a Python state
+that looks like a fresh `python3 main.py`, and only when that succeeded writes one byte
+to the setup pipe and closes it; the server treats a child that exits without that byte
+as a sandbox error. User code never sees the setup pipe, so it cannot forge a setup
+failure, and everything reported to the host (status, exit code, signal, times) is
+observed from outside the child.
 """
 
 import builtins
 import io
 import json
 import os
-import resource
-import signal
 import sys
 import traceback
 import types
@@ -23,44 +24,13 @@ from . import capture as capture_mod
 
 SETUP_OK = b"1"
 SETUP_FAILED = 125
-PR_SET_PDEATHSIG = 1
 
 FD_STDIN, FD_STDOUT, FD_STDERR, FD_VARS, FD_SETUP = 0, 1, 2, 3, 4
 # The server keeps fds 0-4 occupied, so the child's pipe ends arrive at 5 or above and
 # can be moved into place with one dup2 each (no source is clobbered by an earlier move).
 FIRST_FREE_FD = 5
-
-
-def cpu_limit_s(job):
-    """CPU seconds: the wall timeout rounded up, plus one (the wall timeout should fire first)."""
-    return -(-job["timeout_ms"] // 1000) + 1
-
-
-def _limits(job, settings):
-    """(resource, (soft, hard)) pairs; computed in the server before fork."""
-    mib = 1024 * 1024
-    cpu_s = cpu_limit_s(job)
-    limits = [
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_CPU, cpu_s),
-        (resource.RLIMIT_FSIZE, job["file_size_mb"] * mib),
-        (resource.RLIMIT_NOFILE, job["open_files"]),
-    ]
-    if job["memory_mb"] > 0:
-        limits.append((resource.RLIMIT_AS, job["memory_mb"] * mib))
-    if settings["isolated"]:
-        # RLIMIT_NPROC counts every process of the real uid; the slot uid is ours alone.
-        limits.append((resource.RLIMIT_NPROC, job["processes"]))
-    # CPU: SIGXCPU at the soft limit first, SIGKILL one second later.
-    return [(which, (value, value + 1 if which == resource.RLIMIT_CPU else value)) for which, value in limits]
-
-
-def _drop_privileges(settings):
-    # The server already emptied the capability bounding set and installed seccomp;
-    # both are inherited across fork. setresuid away from 0 clears every capability.
-    os.setgroups([])
-    os.setresgid(settings["gid"], settings["gid"], settings["gid"])
-    os.setresuid(settings["uid"], settings["uid"], settings["uid"])
+# Capture modes on the wire (forkserver.c struct request, src/sandbox/protocol.ts).
+CAPTURE_PAPER, CAPTURE_TRAJECTORY = 1, 2
 
 
 def make_stdio(settings):
@@ -181,51 +151,27 @@ def _write_all(fd, data):
         view = view[n:]
 
 
-def prepare(job, settings, fds, main_path, source):
-    """Everything the child needs that does not depend on being the child, built by the
-    server before fork: fds in target order, rlimits, interpreter state, capture."""
-    mode = job["capture"]
-    if mode == "paper":
-        capture = capture_mod.PaperCapture(main_path)
-    elif mode == "trajectory":
-        capture = capture_mod.TrajectoryCapture(main_path, job["trajectory_max_steps"])
-    else:
-        capture = None
-    sys_attrs, main = _python_state(settings, main_path, make_stdio(settings))
-    return fds, _limits(job, settings), sys_attrs, main, main_path, source, capture
+class ChildTemplate:
+    """What every child starts from, built once in the server before the first fork (work
+    done in a child is paid again as copy-on-write faults): stdio objects bound to fds
+    0-2, the sys attributes and a fresh `__main__` module. The server never uses them,
+    so each child gets them pristine."""
+
+    def __init__(self, settings, main_path):
+        self.main_path = main_path
+        self.sys_attrs, self.main = _python_state(settings, main_path, make_stdio(settings))
+        self.captures = {
+            CAPTURE_PAPER: capture_mod.PaperCapture(main_path),
+            CAPTURE_TRAJECTORY: capture_mod.TrajectoryCapture(main_path, 0),
+        }
 
 
-def run(prepared, settings, installer):
-    """Entry point in the child; never returns."""
-    fds, limits, sys_attrs, main, main_path, source, capture = prepared
+def run(template, capture_mode, trajectory_max_steps, source, after_fork):
+    """Entry point in the child once the native loop returned there; never returns."""
     try:
-        stdin_r, out_w, err_w, vars_w, setup_w = fds
-        if min(stdin_r, out_w, err_w, setup_w, FIRST_FREE_FD if vars_w is None else vars_w) < FIRST_FREE_FD:
-            raise RuntimeError("pipe ends overlap the target descriptors")  # server invariant broken
-        os.dup2(stdin_r, FD_STDIN)
-        os.dup2(out_w, FD_STDOUT)
-        os.dup2(err_w, FD_STDERR)
-        if vars_w is None:
-            os.close(FD_VARS)
-        else:
-            os.dup2(vars_w, FD_VARS, inheritable=False)
-        os.dup2(setup_w, FD_SETUP, inheritable=False)
-        os.closerange(FIRST_FREE_FD, settings["max_fd"])  # every server fd, sources included
-        # The cwd is the scratch directory already (the server runs there).
-        setrlimit = resource.setrlimit
-        for which, pair in limits:
-            setrlimit(which, pair)
-        if settings["isolated"]:
-            # Leftovers are found by pid namespace (kill -1), and if the server dies, bwrap
-            # (pid 1) exits and the kernel kills the namespace: no session or pdeathsig needed.
-            _drop_privileges(settings)
-        else:
-            os.setsid()  # so the server can kill the job's process group
-            installer.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != settings["server_pid"]:
-                os._exit(SETUP_FAILED)  # the server died between fork and prctl
-        sys.__dict__.update(sys_attrs)
-        sys.modules["__main__"] = main
+        after_fork()  # PyOS_AfterFork_Child: thread state, import lock, at-fork hooks (random reseeds)
+        sys.__dict__.update(template.sys_attrs)
+        sys.modules["__main__"] = template.main
         os.write(FD_SETUP, SETUP_OK)
         os.close(FD_SETUP)
     except BaseException as exc:
@@ -233,9 +179,11 @@ def run(prepared, settings, installer):
             os.write(FD_SETUP, ("E" + type(exc).__name__ + ": " + str(exc))[:500].encode("utf-8", "replace"))
         finally:
             os._exit(SETUP_FAILED)
-    main_globals = main.__dict__
-    del prepared, fds, limits, sys_attrs, main
-    exit_code = _run_user_code(main_globals, main_path, source, capture)
+    capture = template.captures.get(capture_mode)
+    if capture_mode == CAPTURE_TRAJECTORY:
+        capture.max_steps = trajectory_max_steps
+    main_globals = template.main.__dict__
+    exit_code = _run_user_code(main_globals, template.main_path, source, capture)
     if capture is not None:
         _send_capture(capture, main_globals)
     shutdown_code = _finish_interpreter()
