@@ -51,8 +51,18 @@ const PROBE = [
   '"debug": hasattr(sys, "gettotalrefcount")}))',
 ].join('\n');
 
-/** Ask one candidate what it is; null when it is not a working Python. */
+/** Probe answers by path: a process creates many pools (tests, restarts), and each probe
+ * starts an interpreter (tens of milliseconds, a pyenv shim far more). By the path asked,
+ * not its real path: a venv's symlinked python reports the venv's prefix. */
+const probed = new Map<string, Interpreter | null>();
+
+/** Ask one candidate what it is (once per path per process); null when it is not a working Python. */
 export function probeInterpreter(candidate: string): Interpreter | null {
+  if (!probed.has(candidate)) probed.set(candidate, probeUncached(candidate));
+  return probed.get(candidate) ?? null;
+}
+
+function probeUncached(candidate: string): Interpreter | null {
   let out: string;
   try {
     out = execFileSync(candidate, ['-I', '-c', PROBE], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -74,16 +84,21 @@ export function probeInterpreter(candidate: string): Interpreter | null {
   };
 }
 
-/** Candidate paths in discovery order (duplicates removed later by real path). */
+/** Candidate paths in discovery order (duplicates removed later by real path). pyenv's
+ * shims are skipped when its versions directory is read directly: they are shell scripts
+ * that end in the same binaries, only slower to ask. */
 export function candidatePaths(env: NodeJS.ProcessEnv = process.env): string[] {
   const names = ['python3.13', 'python3.12', 'python3.11', 'python3'];
   const out: string[] = [];
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    for (const name of names) out.push(path.join(dir, name));
-  }
   const pyenvRoot = env.PYENV_ROOT ?? path.join(homedir(), '.pyenv');
   const versionsDir = path.join(pyenvRoot, 'versions');
-  if (existsSync(versionsDir)) {
+  const readVersions = existsSync(versionsDir);
+  const shims = path.join(pyenvRoot, 'shims');
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    if (readVersions && path.resolve(dir) === shims) continue;
+    for (const name of names) out.push(path.join(dir, name));
+  }
+  if (readVersions) {
     for (const v of readdirSync(versionsDir)) out.push(path.join(versionsDir, v, 'bin', 'python3'));
   }
   for (const dir of ['/usr/local/bin', '/usr/bin']) {
