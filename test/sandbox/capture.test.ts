@@ -283,8 +283,8 @@ describe('paper capture: typed globals and function locals', () => {
     assert.equal(r.status, 'ok', r.stderr);
     for (const name of ['c', 'd', 'q', 'o', 'fz', 'r', 'z', 'b']) {
       const v = typedVar(r, name);
-      if (name === 'o' && !modelsThisPython()) {
-        // The TS model prints 3.12's OrderedDict repr; 3.11 still used the list-of-pairs form.
+      if (name === 'o' && pool.interpreter.version[1] < 12) {
+        // The TS model prints the OrderedDict repr of 3.12 on; 3.11 still used the list-of-pairs form.
         assert.equal(v.repr, "OrderedDict([('a', 1)])");
         continue;
       }

@@ -102,11 +102,17 @@ struct response {
 _Static_assert(sizeof(struct request) == 80, "request layout");
 _Static_assert(sizeof(struct response) == 64, "response layout");
 
-/* Filled by the Python server (ctypes Structure in server.py). */
+/* Filled by the Python server (ctypes Structure in server.py). before_fork and
+ * after_fork_parent are the interpreter's PyOS_BeforeFork / PyOS_AfterFork_Parent (the
+ * child calls PyOS_AfterFork_Child from Python): the documented protocol around fork(),
+ * which 3.13 enforces (its after-fork child hook releases the import lock the before-fork
+ * hook took). The GIL is held throughout: Python calls in through ctypes.PyDLL. */
 struct settings {
     int32_t fd_in, fd_out;
     int32_t isolated, uid, gid, server_pid;
     const char *scratch, *main_path;
+    void (*before_fork)(void);
+    void (*after_fork_parent)(void);
 };
 
 /* What the Python side of the child reads after coderl_serve returned SERVE_CHILD. */
@@ -554,7 +560,9 @@ static int run_job(const struct settings *s, const struct request *req, const ui
     coderl_child = (struct child_job){req->capture, req->trajectory_max_steps, payload, req->code_len};
 
     int64_t started = now_ns();
+    s->before_fork();
     pid_t pid = fork();
+    if (pid != 0) s->after_fork_parent();
     if (pid == 0) {
         child_setup(s, req, p_in[0], p_out[1], p_err[1], p_vars[1], p_setup[1]);
         return SERVE_CHILD;

@@ -44,6 +44,7 @@ class NativeSettings(ctypes.Structure):
         ("isolated", ctypes.c_int32), ("uid", ctypes.c_int32), ("gid", ctypes.c_int32),
         ("server_pid", ctypes.c_int32),
         ("scratch", ctypes.c_char_p), ("main_path", ctypes.c_char_p),
+        ("before_fork", ctypes.c_void_p), ("after_fork_parent", ctypes.c_void_p),
     ]
 
 
@@ -90,9 +91,11 @@ class Server:
             os.close(devnull)
         os.chdir(settings["scratch"])  # the child's cwd, inherited
         self.native = load_native(settings["native"])
+        api = ctypes.pythonapi
         self.native_settings = NativeSettings(
             self.fd_in, self.fd_out, 1 if self.isolated else 0, settings["uid"], settings["gid"], self.pid,
             settings["scratch"].encode(), self.main_path.encode(),
+            ctypes.cast(api.PyOS_BeforeFork, ctypes.c_void_p), ctypes.cast(api.PyOS_AfterFork_Parent, ctypes.c_void_p),
         )
         self.after_fork = ctypes.pythonapi.PyOS_AfterFork_Child
         self.after_fork.argtypes = []
