@@ -58,14 +58,20 @@ interface Measure {
   seconds: number;
   latenciesMs: number[];
   cpuMs: number;
+  /** CPU of the processes that ran the programs (the forked children), as the server measured it; pool only */
+  programCpuMs: number | null;
   minflt: number;
   failures: number;
 }
 
-/** Run `n` jobs with at most `concurrency` in flight; `one` runs a job and reports success. */
-async function measure(n: number, concurrency: number, one: () => Promise<boolean>): Promise<Measure> {
+/** What one run reports: success, and for pool runs the program process's own CPU time. */
+type Outcome = { ok: boolean; programCpuMs?: number };
+
+/** Run `n` jobs with at most `concurrency` in flight; `one` runs a job and reports its outcome. */
+async function measure(n: number, concurrency: number, one: () => Promise<Outcome>): Promise<Measure> {
   const latencies: number[] = [];
   let failures = 0;
+  let programCpuMs: number | null = null;
   let next = 0;
   const usage0 = processTreeUsage();
   const t0 = performance.now();
@@ -73,7 +79,9 @@ async function measure(n: number, concurrency: number, one: () => Promise<boolea
     while (next < n) {
       next++;
       const start = performance.now();
-      if (!(await one())) failures++;
+      const outcome = await one();
+      if (!outcome.ok) failures++;
+      if (outcome.programCpuMs !== undefined) programCpuMs = (programCpuMs ?? 0) + outcome.programCpuMs;
       latencies.push(performance.now() - start);
     }
   };
@@ -85,12 +93,13 @@ async function measure(n: number, concurrency: number, one: () => Promise<boolea
     seconds,
     latenciesMs: latencies.sort((a, b) => a - b),
     cpuMs: usage1.cpuMs - usage0.cpuMs,
+    programCpuMs,
     minflt: usage1.minflt - usage0.minflt,
     failures,
   };
 }
 
-function spawnRun(python: string, dir: string, code: string, id: number): Promise<boolean> {
+function spawnRun(python: string, dir: string, code: string, id: number): Promise<Outcome> {
   // As the reference: temp file with the appended capture, one interpreter per run.
   const file = path.join(dir, `run${id}.py`);
   writeFileSync(file, withReferenceCapture(code));
@@ -103,7 +112,7 @@ function spawnRun(python: string, dir: string, code: string, id: number): Promis
     child.on('close', (status) => {
       clearTimeout(timer);
       rmSync(file, { force: true });
-      resolve(status === 0 && out.length > 0);
+      resolve({ ok: status === 0 && out.length > 0 });
     });
     child.stdin.end('');
   });
@@ -119,6 +128,8 @@ function row(kind: string, program: string, concurrency: number, m: Measure) {
     'p50 ms': percentile(m.latenciesMs, 50),
     'p99 ms': percentile(m.latenciesMs, 99),
     'cpu ms/run': m.cpuMs / m.runs,
+    // total CPU minus the program processes' own: node, bwrap, the server's loop and its forks
+    'overhead ms/run': m.programCpuMs === null ? '-' : (m.cpuMs - m.programCpuMs) / m.runs,
     'minflt/run': Math.round(m.minflt / m.runs),
     failures: m.failures,
   };
@@ -139,8 +150,12 @@ async function main() {
     try {
       for (const [name, code] of Object.entries(PROGRAMS) as [keyof typeof PROGRAMS, string][]) {
         const job: SandboxJob = { code, capture: 'reference' };
-        await measure(20, concurrency, async () => (await pool.run(job)).status === 'ok'); // warm-up
-        rows.push(row('pool', name, concurrency, await measure(poolRuns[name], concurrency, async () => (await pool.run(job)).status === 'ok')));
+        const one = async (): Promise<Outcome> => {
+          const r = await pool.run(job);
+          return { ok: r.status === 'ok', programCpuMs: r.cpu_ms };
+        };
+        await measure(20, concurrency, one); // warm-up
+        rows.push(row('pool', name, concurrency, await measure(poolRuns[name], concurrency, one)));
       }
     } finally {
       await pool.close();
@@ -189,14 +204,14 @@ async function main() {
 
   const trivialOverhead = rows
     .filter((r) => r.runner === 'pool' && r.program === 'trivial')
-    .map((r) => ({ concurrency: r.concurrency, cpuMsPerRun: r['cpu ms/run'], minfltPerRun: r['minflt/run'] }));
+    .map((r) => ({ concurrency: r.concurrency, cpuMsPerRun: r['cpu ms/run'], overheadMsPerRun: r['overhead ms/run'], minfltPerRun: r['minflt/run'] }));
   const file = writeResults('sandbox', {
     date: new Date().toISOString(),
     machine: machineInfo(),
     // the interpreter's name, not its machine path
     python: { version: interpreter.version.join('.'), executable: path.basename(python) },
     quick,
-    note: 'cpu ms/run and minflt/run are the CPU and minor page faults of this process tree per run (node, bwrap, servers, programs; spawned interpreters), from /proc/<pid>/stat, so other load on the machine does not count. Trivial program body ≈ 0.',
+    note: 'cpu ms/run and minflt/run are the CPU and minor page faults of this process tree per run (node, bwrap, servers, programs; spawned interpreters), from /proc/<pid>/stat, so other load on the machine does not count. overhead ms/run is cpu ms/run minus the program processes\' own CPU (rusage of each forked child, as the server reports it): node, the server\'s loop and the fork itself. Trivial program body ≈ 0, so its program-process CPU is the interpreter\'s after-fork work, compile, exit and copy-on-write faults.',
     loadAverage: os.loadavg(),
     rows,
     speedups,

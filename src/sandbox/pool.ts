@@ -40,6 +40,8 @@ export interface PoolInfo {
   interpreter: { executable: string; version: string; monitoring: boolean };
   restarts: number;
   jobsRun: number;
+  /** the built fork-server loop (src/sandbox/native/forkserver.c) the slots load */
+  nativeLibrary: string;
 }
 
 export interface RunManyOptions {
@@ -59,6 +61,7 @@ export class SandboxPool {
     readonly isolation: Isolation,
     private readonly slots: Slot[],
     private readonly scratchDirs: string[],
+    private readonly nativeLibrary: string,
   ) {
     this.idle.push(...slots);
   }
@@ -94,7 +97,7 @@ export class SandboxPool {
       }
       slots.push(new Slot(`slot${i}`, launch, options.startTimeoutMs));
     }
-    const pool = new SandboxPool(options, interpreter, isolation, slots, scratchDirs);
+    const pool = new SandboxPool(options, interpreter, isolation, slots, scratchDirs, native);
     try {
       await Promise.all(slots.map((s) => s.start()));
     } catch (err) {
@@ -115,6 +118,7 @@ export class SandboxPool {
       },
       restarts: this.slots.reduce((n, s) => n + s.restarts, 0),
       jobsRun: this.slots.reduce((n, s) => n + s.jobsRun, 0),
+      nativeLibrary: this.nativeLibrary,
     };
   }
 
