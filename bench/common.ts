@@ -57,7 +57,7 @@ interface ProcStat {
   minflt: number;
 }
 
-function readProcStat(pid: number): ProcStat | undefined {
+export function readProcStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the command name (which may contain spaces): state is field 3

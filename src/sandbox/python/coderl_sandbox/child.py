@@ -1,15 +1,15 @@
-"""The forked child: finish the interpreter's after-fork work, then run the user's
-program as `__main__`.
+"""The forked child: install a fresh `__main__` and stdio, then run the user's program.
 
 By the time `run` is called, the native loop (forkserver.c) has already moved the job's
-pipes into fds 0-4, applied the rlimits and switched to the slot's uid (or, without
-isolation, started a session with a parent-death signal); seccomp and the empty
-capability bounding set are inherited from the server. `run` installs a Python state
-that looks like a fresh `python3 main.py`, and only when that succeeded writes one byte
-to the setup pipe and closes it; the server treats a child that exits without that byte
-as a sandbox error. User code never sees the setup pipe, so it cannot forge a setup
-failure, and everything reported to the host (status, exit code, signal, times) is
-observed from outside the child.
+pipes into fds 0-4, applied the rlimits, switched to the slot's uid (or, without
+isolation, started a session with a parent-death signal) and run the interpreter's
+after-fork hook (PyOS_AfterFork_Child: thread state, import lock, `random` reseeding);
+seccomp and the empty capability bounding set are inherited from the server. `run`
+installs a Python state that looks like a fresh `python3 main.py`, and only when that
+succeeded writes one byte to the setup pipe and closes it; the server treats a child that
+exits without that byte as a sandbox error. User code never sees the setup pipe, so it
+cannot forge a setup failure, and everything reported to the host (status, exit code,
+signal, times) is observed from outside the child.
 """
 
 import builtins
@@ -166,10 +166,10 @@ class ChildTemplate:
         }
 
 
-def run(template, capture_mode, trajectory_max_steps, source, after_fork):
-    """Entry point in the child once the native loop returned there; never returns."""
+def run(template, capture_mode, trajectory_max_steps, source):
+    """Entry point in the child once the native loop returned there (after the
+    interpreter's own after-fork hook, which it calls); never returns."""
     try:
-        after_fork()  # PyOS_AfterFork_Child: thread state, import lock, at-fork hooks (random reseeds)
         sys.__dict__.update(template.sys_attrs)
         sys.modules["__main__"] = template.main
         os.write(FD_SETUP, SETUP_OK)

@@ -45,6 +45,7 @@ class NativeSettings(ctypes.Structure):
         ("server_pid", ctypes.c_int32),
         ("scratch", ctypes.c_char_p), ("main_path", ctypes.c_char_p),
         ("before_fork", ctypes.c_void_p), ("after_fork_parent", ctypes.c_void_p),
+        ("after_fork_child", ctypes.c_void_p),
     ]
 
 
@@ -95,11 +96,12 @@ class Server:
         self.native_settings = NativeSettings(
             self.fd_in, self.fd_out, 1 if self.isolated else 0, settings["uid"], settings["gid"], self.pid,
             settings["scratch"].encode(), self.main_path.encode(),
-            ctypes.cast(api.PyOS_BeforeFork, ctypes.c_void_p), ctypes.cast(api.PyOS_AfterFork_Parent, ctypes.c_void_p),
+            *(ctypes.cast(hook, ctypes.c_void_p) for hook in (api.PyOS_BeforeFork, api.PyOS_AfterFork_Parent, api.PyOS_AfterFork_Child)),
         )
-        self.after_fork = ctypes.pythonapi.PyOS_AfterFork_Child
-        self.after_fork.argtypes = []
-        self.after_fork.restype = None
+        # A view of the job the native loop leaves for a child, built here: work done in
+        # the child costs copy-on-write faults.
+        self.child_job = ChildJob.in_dll(self.native, "coderl_child")
+        self.string_at = ctypes.string_at
         installer = seccomp.Installer(seccomp.build_filter())
         installer.prctl(PR_SET_CHILD_SUBREAPER, 1)
         with open("/proc/sys/kernel/cap_last_cap") as f:
@@ -157,9 +159,9 @@ class Server:
     def serve(self):
         rc = self.native.coderl_serve(ctypes.byref(self.native_settings))
         if rc == SERVE_CHILD:
-            job = ChildJob.in_dll(self.native, "coderl_child")
-            source = ctypes.string_at(job.code, job.code_len)
-            child.run(self.template, job.capture, job.trajectory_max_steps, source, self.after_fork)
+            job = self.child_job
+            source = self.string_at(job.code, job.code_len)
+            child.run(self.template, job.capture, job.trajectory_max_steps, source)
         if rc == SERVE_STOP:
             return 0
         kind = "slot broken" if rc == SERVE_BROKEN else "protocol error"
