@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoderlError } from '../core/index.js';
 import type { Interpreter } from './interpreter.js';
+import { REFERENCE_SUFFIX } from './reference-capture.js';
 import type { Isolation } from './schema.js';
 
 /** Where the fork-server package sits in the checkout (works from src/ and dist/). */
@@ -121,7 +122,7 @@ export interface SlotLaunch {
 
 /** The server's settings JSON (server.py main()); `native` is the fork-server library's path as the server sees it. */
 export function serverSettings(isolated: boolean, uid: number, scratch: string, preimport: readonly string[], native: string) {
-  return JSON.stringify({ isolated, uid, gid: uid, scratch, preimport, native });
+  return JSON.stringify({ isolated, uid, gid: uid, scratch, preimport, native, reference_suffix: REFERENCE_SUFFIX });
 }
 
 const LAUNCHER = (serverDir: string) =>

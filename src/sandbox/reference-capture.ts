@@ -33,6 +33,10 @@ print(json.dumps(__v__), file=sys.stderr)
 
 export const REFERENCE_MARKER = '___V___';
 
+/** What the reference appends to a program without a main block. The fork-server gets it
+ * at start-up and compiles it once (child.py ReferenceBlock). */
+export const REFERENCE_SUFFIX = `\n\n${REFERENCE_CAPTURE_TEMPLATE}`;
+
 /** The reference's `has_main` test: a plain substring check, not a parse. */
 export function hasMainBlock(code: string): boolean {
   return code.includes('if __name__') && code.includes('__main__');
@@ -40,7 +44,7 @@ export function hasMainBlock(code: string): boolean {
 
 /** The program the reference actually runs for `code` (CodeExecutor.execute_code). */
 export function withReferenceCapture(code: string): string {
-  if (!hasMainBlock(code)) return `${code}\n\n${REFERENCE_CAPTURE_TEMPLATE}`;
+  if (!hasMainBlock(code)) return code + REFERENCE_SUFFIX;
   const lines = pySplitlines(code);
   let insertAt = lines.length;
   for (let i = lines.length - 1; i >= 0; i--) {

@@ -24,6 +24,7 @@ import {
   type IsolationProbe,
 } from '../../src/sandbox/index.js';
 import { py } from './helpers.js';
+import { REFERENCE_SUFFIX } from '../../src/sandbox/reference-capture.js';
 
 function isRefusal(pattern?: RegExp) {
   return (err: unknown) => {
@@ -176,6 +177,7 @@ describe('bwrapLaunch', () => {
       scratch: '/tmp',
       preimport: ['math', 're'],
       native: SANDBOX_NATIVE_PATH,
+      reference_suffix: REFERENCE_SUFFIX,
     });
   });
 
@@ -197,7 +199,15 @@ describe('bwrapLaunch', () => {
     const u = unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 0, preimport: [], native: '/cache/f.so' });
     assert.equal(u.command, interpreter.executable);
     assert.deepEqual(u.env, { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LD_BIND_NOW: '1', PYTHONHASHSEED: '0' });
-    assert.deepEqual(JSON.parse(u.args.at(-1) as string), { isolated: false, uid: -1, gid: -1, scratch: '/tmp/x', preimport: [], native: '/cache/f.so' });
+    assert.deepEqual(JSON.parse(u.args.at(-1) as string), {
+      isolated: false,
+      uid: -1,
+      gid: -1,
+      scratch: '/tmp/x',
+      preimport: [],
+      native: '/cache/f.so',
+      reference_suffix: REFERENCE_SUFFIX,
+    });
     assert.ok(!('PYTHONHASHSEED' in unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 'random', preimport: [], native: '/cache/f.so' }).env));
   });
 });

@@ -92,11 +92,54 @@ def _report_uncaught(exc):
         traceback.print_exception(type(exc), exc, tb)
 
 
-def _run_user_code(main_globals, main_path, source, capture):
+# A program that could watch its own frames, or hear exec()'s audit event, might notice
+# the reference block running as a second code object: such programs compile whole.
+_FRAME_WATCHERS = (b"settrace", b"setprofile", b"monitoring", b"addaudithook", b"_getframe", b"inspect", b"f_back", b"tb_frame")
+
+
+class ReferenceBlock:
+    """The reference's appended capture block, compiled once in the server.
+
+    The host appends the same block to every `reference`-capture program (after a blank
+    line), and compiling it costs more than the rest of a trivial job. When a job's source
+    ends with exactly that suffix and its own part compiles alone, the child compiles only
+    its own part and runs the precompiled block after it, in the same globals, with line
+    numbers moved to where the block sits in main.py, so tracebacks are the same. Anything
+    else (no suffix, a part that does not compile alone, a part ending in a lone CR that
+    would pair with the block's first newline, a program that watches frames) compiles
+    the whole text as before."""
+
+    def __init__(self, suffix, main_path):
+        self.suffix = suffix.encode("utf-8")
+        self.code = compile(self.suffix, main_path, "exec", dont_inherit=True)
+
+    def split(self, source, main_path):
+        """(own code, block code) for `source`, or None to compile it whole."""
+        if not source.endswith(self.suffix):
+            return None
+        own = source[: len(source) - len(self.suffix)]
+        if own.endswith(b"\r") or any(word in own for word in _FRAME_WATCHERS):
+            return None
+        try:
+            own_code = compile(own, main_path, "exec", dont_inherit=True)
+        except BaseException:
+            return None  # compiling the whole text reports the error exactly as the reference sees it
+        # Line breaks as the tokenizer counts them (\r\n, \r and \n all end a line).
+        lines = own.count(b"\n") + own.count(b"\r") - own.count(b"\r\n")
+        return own_code, _shift_lines(self.code, lines)
+
+
+def _shift_lines(code, by):
+    consts = tuple(_shift_lines(c, by) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + by, co_consts=consts)
+
+
+def _run_user_code(main_globals, main_path, source, capture, reference_block=None):
     """Compile and exec like `python3 main.py`; return the process exit code. `source` is
     the job's bytes as written to main.py (which stays for tracebacks and the program)."""
+    split = reference_block.split(source, main_path) if reference_block is not None else None
     try:
-        code = compile(source, main_path, "exec", dont_inherit=True)
+        codes = split if split is not None else (compile(source, main_path, "exec", dont_inherit=True),)
     except SyntaxError as exc:
         traceback.print_exception(type(exc), exc, None)
         return 1
@@ -106,7 +149,8 @@ def _run_user_code(main_globals, main_path, source, capture):
     if capture is not None:
         capture.start()
     try:
-        exec(code, main_globals)
+        for code in codes:
+            exec(code, main_globals)
         return 0
     except SystemExit as exc:
         return _exit_code_of(exc)
@@ -160,6 +204,8 @@ class ChildTemplate:
     def __init__(self, settings, main_path):
         self.main_path = main_path
         self.sys_attrs, self.main = _python_state(settings, main_path, make_stdio(settings))
+        suffix = settings.get("reference_suffix")
+        self.reference_block = ReferenceBlock(suffix, main_path) if suffix else None
         self.captures = {
             CAPTURE_PAPER: capture_mod.PaperCapture(main_path),
             CAPTURE_TRAJECTORY: capture_mod.TrajectoryCapture(main_path, 0),
@@ -183,7 +229,7 @@ def run(template, capture_mode, trajectory_max_steps, source):
     if capture_mode == CAPTURE_TRAJECTORY:
         capture.max_steps = trajectory_max_steps
     main_globals = template.main.__dict__
-    exit_code = _run_user_code(main_globals, template.main_path, source, capture)
+    exit_code = _run_user_code(main_globals, template.main_path, source, capture, template.reference_block)
     if capture is not None:
         _send_capture(capture, main_globals)
     shutdown_code = _finish_interpreter()
