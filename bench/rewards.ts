@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SandboxPool, findInterpreter } from '../src/sandbox/index.js';
-import { JUDGE_PREIMPORT, judgeTests, type Preset } from '../src/judge/index.js';
+import { judgeSandboxOptions, judgeTests, type Preset } from '../src/judge/index.js';
 import { machineInfo, percentile, printTable, processTreeCpuMs, writeResults } from './common.js';
 
 const quick = process.argv.includes('--quick');
@@ -177,7 +177,7 @@ async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coderl-bench-rewards-'));
   const graderPath = path.join(dir, 'grader.py');
   writeFileSync(graderPath, BASELINE_GRADER);
-  const pool = await SandboxPool.create({ slots, uidBase: 65030, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  const pool = await SandboxPool.create({ slots, uidBase: 65030, ...judgeSandboxOptions() }, () => undefined);
   const rows: ReturnType<typeof row>[] = [];
   try {
     for (const [program, spec] of Object.entries(PROGRAMS)) {

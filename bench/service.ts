@@ -9,7 +9,7 @@
  *   npm run bench:service [-- --quick]     (writes bench/results/service.json)
  */
 import { performance } from 'node:perf_hooks';
-import { JUDGE_PREIMPORT } from '../src/judge/index.js';
+import { judgeSandboxOptions } from '../src/judge/index.js';
 import { SandboxPool } from '../src/sandbox/index.js';
 import { buildService } from '../src/server/index.js';
 import { machineInfo, percentile, printTable, writeResults } from './common.js';
@@ -121,7 +121,7 @@ async function baseline(pool: SandboxPool, clients: number): Promise<Record<stri
   return { scenario: 'baseline: pool.run, no HTTP', clients, seconds: Number(elapsed.toFixed(2)), requests: done, ok_per_s: Number((done / elapsed).toFixed(1)), p50_ms: Number(percentile(lat, 50).toFixed(2)), p99_ms: Number(percentile(lat, 99).toFixed(2)) };
 }
 
-const pool = await SandboxPool.create({ slots: SLOTS, uidBase: UID_BASE, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+const pool = await SandboxPool.create({ slots: SLOTS, uidBase: UID_BASE, ...judgeSandboxOptions() }, () => undefined);
 try {
   const base = await baseline(pool, 4);
   const rows: Record<string, unknown>[] = [];

@@ -11,7 +11,7 @@
  */
 import type { SandboxPool } from '../sandbox/index.js';
 import type { Preset } from './compare.js';
-import { harnessProgram, newNonce, parseFrames, type HarnessPayload } from './harness.js';
+import { harnessJob, newNonce, parseFrames, type HarnessPayload } from './harness.js';
 
 /** The small prelude of the reference's assert_case path (compute_score IMPORT_PROMPT). */
 export const ASSERT_IMPORT_PROMPT =
@@ -74,7 +74,7 @@ export async function runAsserts(
     int_max_str_digits: 0,
   };
   const r = await pool.run({
-    code: await harnessProgram(pool),
+    ...(await harnessJob(pool)),
     stdin: JSON.stringify(payload),
     timeoutMs: options.timeoutMs ?? 6000,
     memoryMb: options.memoryMb ?? 4096,

@@ -25,21 +25,36 @@ export function harnessSource(): string {
  */
 export const JUDGE_PREIMPORT: readonly string[] = [...DEFAULT_PREIMPORT, 'ast', 'select', 'shutil', 'subprocess', 'marshal', 'base64'];
 
+/** The harness's name among a pool's preloaded programs (SandboxOptions.programs). */
+export const HARNESS_PROGRAM = 'coderl-judge-harness';
+
+/**
+ * Options for a pool that runs the judge: its modules preimported and its harness
+ * preloaded, i.e. compiled once in each fork-server, so a judge job compiles nothing of
+ * ours. Spread into SandboxPool.create's options.
+ */
+export function judgeSandboxOptions(): { preimport: string[]; programs: Record<string, string> } {
+  return { preimport: [...JUDGE_PREIMPORT], programs: { [HARNESS_PROGRAM]: harnessSource() } };
+}
+
 const bootstraps = new WeakMap<SandboxPool, Promise<string>>();
 
 /**
- * The job program: a few lines that unmarshal the harness's code object. Compiling the
- * 20 kB harness costs more than everything else in a job, so it is compiled once per pool,
- * inside the sandbox (same interpreter, so the marshal format matches), and reused.
+ * The code and program fields of a harness job. On a pool made with judgeSandboxOptions()
+ * the harness is preloaded. On any other pool the job is a few lines that unmarshal the
+ * harness's code object: compiling the 20 kB harness costs more than everything else in a
+ * job, so it is compiled once per pool, inside the sandbox (same interpreter, so the
+ * marshal format matches), and reused.
  */
-export function harnessProgram(pool: SandboxPool): Promise<string> {
+export async function harnessJob(pool: SandboxPool): Promise<{ code: string; program?: string }> {
+  if (pool.hasProgram(HARNESS_PROGRAM)) return { code: '', program: HARNESS_PROGRAM };
   let program = bootstraps.get(pool);
   if (!program) {
     program = compileInSandbox(pool);
     bootstraps.set(pool, program);
     program.catch(() => bootstraps.delete(pool));
   }
-  return program;
+  return { code: await program };
 }
 
 async function compileInSandbox(pool: SandboxPool): Promise<string> {

@@ -8,7 +8,7 @@
 import { decodeTyped, parsePythonJson, type PyValue, type SandboxPool, type SandboxResult } from '../sandbox/index.js';
 import { compareCall, compareStdout, type Comparison, type Preset } from './compare.js';
 import { DecimalSignal } from './decimal.js';
-import { harnessProgram, newNonce, parseFrames, type Frame, type HarnessPayload } from './harness.js';
+import { harnessJob, newNonce, parseFrames, type Frame, type HarnessPayload } from './harness.js';
 
 /** Per-test timeout of the reference (seconds → ms). */
 export const DEFAULT_TEST_TIMEOUT_MS = 6000;
@@ -191,10 +191,10 @@ export async function judgeTests(pool: SandboxPool, input: JudgeTestsInput, opti
     int_max_str_digits: preset === 'reference' ? REFERENCE_INT_MAX_STR_DIGITS : 0,
   };
   const globalMs = options.globalTimeoutMs ?? referenceGlobalTimeoutMs(timeoutMs, n);
-  const program = await harnessProgram(pool);
+  const harness = await harnessJob(pool);
   const runJob = async (ran: number): Promise<JudgeResult | null> => {
     const result = await pool.run({
-      code: program,
+      ...harness,
       stdin: JSON.stringify({ ...payload, inputs: inputs.slice(0, ran) }),
       timeoutMs: globalMs,
       memoryMb: options.memoryMb ?? 4096,

@@ -9,7 +9,7 @@
  * else the first fenced block (```python preferred).
  */
 import { decodeTyped, parsePythonJson, pyEq, pyRepr, pyStrValue, type PyValue, type SandboxPool } from '../sandbox/index.js';
-import { harnessProgram, newNonce, parseFrames, type HarnessPayload } from '../judge/harness.js';
+import { harnessJob, newNonce, parseFrames, type HarnessPayload } from '../judge/harness.js';
 
 export function extractTestOutputCode(response: string): string {
   const lines = response.split('\n');
@@ -88,7 +88,7 @@ export async function checkTestcaseOutput(
     max_output_bytes: 1 << 20,
     int_max_str_digits: 0,
   };
-  const r = await pool.run({ code: await harnessProgram(pool), stdin: JSON.stringify(payload), timeoutMs: (options.timeoutMs ?? 6000) + 2000 });
+  const r = await pool.run({ ...(await harnessJob(pool)), stdin: JSON.stringify(payload), timeoutMs: (options.timeoutMs ?? 6000) + 2000 });
   const frame = parseFrames(r.stdout, nonce).find((f) => f.k === 'eval');
   if (!frame || frame.k !== 'eval') {
     return { score: 0, details: { reason: r.status === 'sandbox_error' ? 'sandbox_error' : 'eval_error', testcase, error: `evaluation did not finish (${r.status})` } };

@@ -120,9 +120,27 @@ export interface SlotLaunch {
   env: Record<string, string>;
 }
 
+/** What every slot of a pool starts with, whatever its isolation. */
+export interface ServerPrelude {
+  preimport: readonly string[];
+  /** the built fork-server library on the host (nativeForkServer()) */
+  native: string;
+  /** preloaded programs, name → source, in the order jobs number them (1-based) */
+  programs: Readonly<Record<string, string>>;
+}
+
 /** The server's settings JSON (server.py main()); `native` is the fork-server library's path as the server sees it. */
-export function serverSettings(isolated: boolean, uid: number, scratch: string, preimport: readonly string[], native: string) {
-  return JSON.stringify({ isolated, uid, gid: uid, scratch, preimport, native, reference_suffix: REFERENCE_SUFFIX });
+export function serverSettings(isolated: boolean, uid: number, scratch: string, prelude: ServerPrelude, native: string) {
+  return JSON.stringify({
+    isolated,
+    uid,
+    gid: uid,
+    scratch,
+    preimport: prelude.preimport,
+    native,
+    reference_suffix: REFERENCE_SUFFIX,
+    programs: Object.entries(prelude.programs),
+  });
 }
 
 const LAUNCHER = (serverDir: string) =>
@@ -134,9 +152,7 @@ export function bwrapLaunch(opts: {
   uid: number;
   scratchMb: number;
   hashSeed: number | 'random';
-  preimport: readonly string[];
-  /** the built fork-server library on the host (nativeForkServer()) */
-  native: string;
+  prelude: ServerPrelude;
 }): SlotLaunch {
   const args = [
     '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
@@ -157,7 +173,7 @@ export function bwrapLaunch(opts: {
     args.push('--ro-bind', prefix, prefix);
   }
   args.push('--ro-bind', SERVER_PACKAGE_DIR, SANDBOX_SERVER_DIR);
-  args.push('--ro-bind', opts.native, SANDBOX_NATIVE_PATH);
+  args.push('--ro-bind', opts.prelude.native, SANDBOX_NATIVE_PATH);
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--perms', '1777', '--size', String(opts.scratchMb * 1024 * 1024), '--tmpfs', SANDBOX_SCRATCH_DIR);
   args.push('--remount-ro', '/');
@@ -166,7 +182,7 @@ export function bwrapLaunch(opts: {
   args.push('--chdir', SANDBOX_SCRATCH_DIR);
   args.push(
     opts.interpreter.executable, '-s', '-B', '-P', '-c', LAUNCHER(SANDBOX_SERVER_DIR),
-    serverSettings(true, opts.uid, SANDBOX_SCRATCH_DIR, opts.preimport, SANDBOX_NATIVE_PATH),
+    serverSettings(true, opts.uid, SANDBOX_SCRATCH_DIR, opts.prelude, SANDBOX_NATIVE_PATH),
   );
   return { command: opts.bwrapPath, args, env: {} };
 }
@@ -175,14 +191,13 @@ export function unsafeLaunch(opts: {
   interpreter: Interpreter;
   scratchDir: string;
   hashSeed: number | 'random';
-  preimport: readonly string[];
-  native: string;
+  prelude: ServerPrelude;
 }): SlotLaunch {
   const env: Record<string, string> = { ...SANDBOX_ENV, ...SERVER_ONLY_ENV };
   if (opts.hashSeed !== 'random') env.PYTHONHASHSEED = String(opts.hashSeed);
   return {
     command: opts.interpreter.executable,
-    args: ['-s', '-B', '-P', '-c', LAUNCHER(SERVER_PACKAGE_DIR), serverSettings(false, -1, opts.scratchDir, opts.preimport, opts.native)],
+    args: ['-s', '-B', '-P', '-c', LAUNCHER(SERVER_PACKAGE_DIR), serverSettings(false, -1, opts.scratchDir, opts.prelude, opts.prelude.native)],
     env,
   };
 }

@@ -27,6 +27,7 @@ import {
   SandboxJobSchema,
   SandboxOptionsSchema,
   type Isolation,
+  type ParsedSandboxJob,
   type ParsedSandboxOptions,
   type SandboxJob,
   type SandboxOptions,
@@ -80,8 +81,8 @@ export class SandboxPool {
     if (isolation === 'unsafe') log(UNSAFE_WARNING);
     const interpreter = findInterpreter(options.python);
     const count = options.slots ?? availableParallelism();
-    const preimport = options.preimport ?? DEFAULT_PREIMPORT;
     const native = nativeForkServer();
+    const prelude = { preimport: options.preimport ?? DEFAULT_PREIMPORT, native, programs: options.programs };
     const scratchDirs: string[] = [];
     const slots: Slot[] = [];
     for (let i = 0; i < count; i++) {
@@ -89,11 +90,11 @@ export class SandboxPool {
       if (isolation === 'bwrap') {
         const bwrapPath = probe.bwrapPath as string;
         launch = () =>
-          bwrapLaunch({ bwrapPath, interpreter, uid: options.uidBase + i, scratchMb: options.scratchMb, hashSeed: options.hashSeed, preimport, native });
+          bwrapLaunch({ bwrapPath, interpreter, uid: options.uidBase + i, scratchMb: options.scratchMb, hashSeed: options.hashSeed, prelude });
       } else {
         const scratchDir = mkdtempSync(path.join(tmpdir(), `coderl-slot${i}-`));
         scratchDirs.push(scratchDir);
-        launch = () => unsafeLaunch({ interpreter, scratchDir, hashSeed: options.hashSeed, preimport, native });
+        launch = () => unsafeLaunch({ interpreter, scratchDir, hashSeed: options.hashSeed, prelude });
       }
       slots.push(new Slot(`slot${i}`, launch, options.startTimeoutMs));
     }
@@ -137,6 +138,7 @@ export class SandboxPool {
       if (err instanceof ZodError) throw new CoderlError('CRL_ERR_INPUT_INVALID', [`sandbox job: ${err.message}`]);
       throw err;
     }
+    const program = this.programNumber(parsed);
     const limits = resolveLimits(parsed, this.options.defaults, this.options.maxima);
     const code = parsed.capture === 'reference' ? withReferenceCapture(parsed.code) : parsed.code;
     const serverCapture = parsed.capture === 'reference' ? 'none' : parsed.capture;
@@ -146,6 +148,7 @@ export class SandboxPool {
       const raw = await slot.run({
         id: ++this.requestCounter,
         capture: serverCapture,
+        program,
         limits: wire,
         code: Buffer.from(code, 'utf8'),
         stdin: Buffer.from(parsed.stdin, 'utf8'),
@@ -200,6 +203,22 @@ export class SandboxPool {
       await fill();
     }
     if (inputError !== null) throw inputError;
+  }
+
+  /** Whether jobs can run the preloaded program `name` (SandboxOptions.programs). */
+  hasProgram(name: string): boolean {
+    return Object.hasOwn(this.options.programs, name);
+  }
+
+  /** The wire number of a job's preloaded program: 0 for none, else 1 + its index. */
+  private programNumber(job: ParsedSandboxJob): number {
+    if (job.program === undefined) return 0;
+    const index = Object.keys(this.options.programs).indexOf(job.program);
+    if (index === -1) throw new CoderlError('CRL_ERR_INPUT_INVALID', [`sandbox job: no preloaded program named ${JSON.stringify(job.program)}`]);
+    if (job.code !== '' || job.capture !== 'none') {
+      throw new CoderlError('CRL_ERR_INPUT_INVALID', ['sandbox job: a job that runs a preloaded program has code "" and capture "none"']);
+    }
+    return index + 1;
   }
 
   async close(): Promise<void> {

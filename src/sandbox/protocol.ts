@@ -5,7 +5,7 @@
  * header ({"type": "ready", ...} or {"type": "fatal", ...}; server.py).
  * Then every job is one binary request and one binary response, little-endian, laid
  * out as the C structs in src/sandbox/native/forkserver.c (which reads and writes them):
- *   request  80-byte header + code + stdin
+ *   request  80-byte header + code + stdin (or the number of a preloaded program)
  *   response 64-byte header + stdout + stderr + vars + setup
  * Binary because the per-job loop is C, and a fixed layout costs the host nothing to
  * build or check.
@@ -49,6 +49,8 @@ export interface WireLimits {
 export interface WireRequest {
   id: number;
   capture: keyof typeof CAPTURE_WIRE;
+  /** a preloaded program to run instead of the code: 0 = none, else 1 + its index */
+  program: number;
   limits: WireLimits;
   code: Buffer;
   stdin: Buffer;
@@ -97,6 +99,7 @@ export function encodeRequest(req: WireRequest): Buffer {
   head.writeUInt32LE(l.varsMaxBytes, 64);
   head.writeUInt32LE(CAPTURE_WIRE[req.capture], 68);
   head.writeUInt32LE(l.trajectoryMaxSteps, 72);
+  head.writeUInt32LE(req.program, 76);
   return Buffer.concat([head, req.code, req.stdin]);
 }
 

@@ -35,6 +35,8 @@ export const SandboxJobSchema = JobLimitsSchema.extend({
   code: z.string(),
   stdin: z.string().default(''),
   capture: CaptureModeSchema.default('none'),
+  /** run the pool's preloaded program of this name (SandboxOptions.programs) instead of `code`, which must be '' */
+  program: z.string().optional(),
 }).strict();
 export type SandboxJob = z.input<typeof SandboxJobSchema>;
 export type ParsedSandboxJob = z.output<typeof SandboxJobSchema>;
@@ -65,6 +67,12 @@ export const SandboxOptionsSchema = z
     scratchMb: positiveInt.default(64), // tmpfs size of each slot's /tmp
     hashSeed: z.union([z.number().int().min(0).max(4294967295), z.literal('random')]).default(0),
     preimport: z.array(z.string().regex(/^[A-Za-z_][\w.]*$/)).optional(),
+    /**
+     * Trusted programs (ours, never a model's) compiled once in each fork-server, before its
+     * heap is frozen; a job runs one by name (`program`) without compiling it. The judge's
+     * harness is one: compiling or even unmarshalling it was a sixth of a judge job.
+     */
+    programs: z.record(z.string().regex(/^[\w.-]+$/), z.string()).default({}),
     defaults: JobLimitsSchema.default({}), // per-job defaults
     maxima: JobLimitsSchema.default({}), // per-job ceilings; requests above are clamped
     startTimeoutMs: positiveInt.default(20000),

@@ -12,7 +12,7 @@ import { CoderlError } from '../core/index.js';
 import { execPredictionPairs, generateCurriculum } from '../curriculum/index.js';
 import { appendJsonlSync, readJsonlAll, repairJsonlTailSync } from '../data/index.js';
 import { loadEmbeddedEngine, type ChatMessage } from '../engines/index.js';
-import { JUDGE_PREIMPORT } from '../judge/index.js';
+import { judgeSandboxOptions } from '../judge/index.js';
 import { computeScore, type EsaDetails } from '../rewards/index.js';
 import { SandboxPool, type SandboxOptions } from '../sandbox/index.js';
 import { mean } from './batch-math.js';
@@ -130,7 +130,7 @@ export async function compareExperiment(opts: CompareOptions): Promise<ArmResult
       const summary = await runTraining(config, { runDir, resume, sandbox: opts.sandbox ?? {}, log });
       // run() always checkpoints its last step, so the final policy is at summary.steps.
       const finalEngine = path.join(runDir, 'checkpoints', checkpointName(summary.steps), 'engine');
-      const pool = await SandboxPool.create({ preimport: [...JUDGE_PREIMPORT], ...opts.sandbox }, log);
+      const pool = await SandboxPool.create({ ...judgeSandboxOptions(), ...opts.sandbox }, log);
       let exec: Awaited<ReturnType<typeof evaluateExecutionPrediction>>;
       try {
         exec = await evaluateExecutionPrediction(config, finalEngine, pool);

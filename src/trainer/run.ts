@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CoderlError } from '../core/index.js';
 import { generateCurriculum } from '../curriculum/index.js';
 import { createEmbeddedEngine, EmbeddedWorkerPool, loadEmbeddedEngine, type EmbeddedEngine, type Policy } from '../engines/index.js';
-import { JUDGE_PREIMPORT } from '../judge/index.js';
+import { judgeSandboxOptions } from '../judge/index.js';
 import { SandboxPool, type SandboxOptions } from '../sandbox/index.js';
 import type { TrainConfig } from './config.js';
 import { loadProblems, rewardScorer } from './data.js';
@@ -67,7 +67,7 @@ export async function runTraining(config: TrainConfig, opts: RunOptions): Promis
     const problems = await loadProblems(config);
     log(`data: ${problems.train.length} train problems, ${problems.heldout.length} held out`);
     // The judge's harness imports a few more modules; preimporting them keeps every job cheap.
-    pool = await SandboxPool.create({ ...(config.sandbox.slots ? { slots: config.sandbox.slots } : {}), preimport: [...JUDGE_PREIMPORT], ...opts.sandbox }, log);
+    pool = await SandboxPool.create({ ...(config.sandbox.slots ? { slots: config.sandbox.slots } : {}), ...judgeSandboxOptions(), ...opts.sandbox }, log);
 
     const resumedFrom = latest ?? null;
     engine = resumedFrom !== null ? await loadEmbeddedEngine(path.join(run.checkpointDir(resumedFrom), 'engine')) : await createEngine(config);

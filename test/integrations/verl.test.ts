@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { JUDGE_PREIMPORT } from '../../src/judge/index.js';
+import { judgeSandboxOptions } from '../../src/judge/index.js';
 import { SandboxPool } from '../../src/sandbox/index.js';
 import { buildService, type Service } from '../../src/server/index.js';
 
@@ -32,7 +32,7 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 }
 
 before(async () => {
-  pool = await SandboxPool.create({ slots: 2, uidBase: 65410, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  pool = await SandboxPool.create({ slots: 2, uidBase: 65410, ...judgeSandboxOptions() }, () => undefined);
   dir = mkdtempSync(path.join(tmpdir(), 'coderl-verl-test-'));
   service = buildService({ pool, logger: false, settings: { runsDir: dir, token: TOKEN } });
   await service.app.listen({ host: '127.0.0.1', port: 0 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { SandboxPool } from '../../src/sandbox/index.js';
-import { JUDGE_PREIMPORT, runAsserts } from '../../src/judge/index.js';
+import { judgeSandboxOptions, runAsserts } from '../../src/judge/index.js';
 
 const DATA = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared', 'data');
 
@@ -28,7 +28,7 @@ interface MbppRow {
 
 let pool: SandboxPool;
 before(async () => {
-  pool = await SandboxPool.create({ slots: 2, uidBase: 65010, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  pool = await SandboxPool.create({ slots: 2, uidBase: 65010, ...judgeSandboxOptions() }, () => undefined);
 });
 after(async () => {
   await pool?.close();

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SandboxPool } from '../../src/sandbox/index.js';
-import { JUDGE_PREIMPORT, judgeTests, runAsserts, type JudgeResult } from '../../src/judge/index.js';
+import { judgeSandboxOptions, judgeTests, runAsserts, type JudgeResult } from '../../src/judge/index.js';
 import { JUDGING_TABLE, type JudgingRow } from './judging-table.js';
 
 let pool: SandboxPool;
 before(async () => {
-  pool = await SandboxPool.create({ slots: 2, uidBase: 65000, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  pool = await SandboxPool.create({ slots: 2, uidBase: 65000, ...judgeSandboxOptions() }, () => undefined);
 });
 after(async () => {
   await pool?.close();

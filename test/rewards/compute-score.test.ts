@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SandboxPool } from '../../src/sandbox/index.js';
-import { JUDGE_PREIMPORT } from '../../src/judge/index.js';
+import { judgeSandboxOptions } from '../../src/judge/index.js';
 import { computeScore, testOutputReward } from '../../src/rewards/index.js';
 
 let pool: SandboxPool;
 before(async () => {
-  pool = await SandboxPool.create({ slots: 2, uidBase: 65010, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  pool = await SandboxPool.create({ slots: 2, uidBase: 65010, ...judgeSandboxOptions() }, () => undefined);
 });
 after(async () => {
   await pool?.close();

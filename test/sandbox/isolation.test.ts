@@ -90,7 +90,7 @@ describe('bwrapLaunch', () => {
     prefixes: ['/root/.pyenv/versions/3.12.1'],
     monitoring: true,
   };
-  const base = { bwrapPath: '/usr/bin/bwrap', interpreter, uid: 63901, scratchMb: 48, hashSeed: 0 as number | 'random', preimport: ['math', 're'], native: '/cache/forkserver-abc.so' };
+  const base = { bwrapPath: '/usr/bin/bwrap', interpreter, uid: 63901, scratchMb: 48, hashSeed: 0 as number | 'random', prelude: { preimport: ['math', 're'], native: '/cache/forkserver-abc.so', programs: { harness: 'print(1)' } } };
   const launch = bwrapLaunch(base);
   const args = launch.args;
 
@@ -178,6 +178,7 @@ describe('bwrapLaunch', () => {
       preimport: ['math', 're'],
       native: SANDBOX_NATIVE_PATH,
       reference_suffix: REFERENCE_SUFFIX,
+      programs: [['harness', 'print(1)']],
     });
   });
 
@@ -196,7 +197,8 @@ describe('bwrapLaunch', () => {
   });
 
   test('unsafeLaunch: same environment rules, not isolated, no uid', () => {
-    const u = unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 0, preimport: [], native: '/cache/f.so' });
+    const prelude = { preimport: [], native: '/cache/f.so', programs: {} };
+    const u = unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 0, prelude });
     assert.equal(u.command, interpreter.executable);
     assert.deepEqual(u.env, { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LD_BIND_NOW: '1', PYTHONHASHSEED: '0' });
     assert.deepEqual(JSON.parse(u.args.at(-1) as string), {
@@ -207,8 +209,9 @@ describe('bwrapLaunch', () => {
       preimport: [],
       native: '/cache/f.so',
       reference_suffix: REFERENCE_SUFFIX,
+      programs: [],
     });
-    assert.ok(!('PYTHONHASHSEED' in unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 'random', preimport: [], native: '/cache/f.so' }).env));
+    assert.ok(!('PYTHONHASHSEED' in unsafeLaunch({ interpreter, scratchDir: '/tmp/x', hashSeed: 'random', prelude }).env));
   });
 });
 

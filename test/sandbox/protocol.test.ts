@@ -114,7 +114,7 @@ describe('encodeRequest', () => {
   test('the 80-byte little-endian header of forkserver.c struct request, then code and stdin', () => {
     const code = Buffer.from('print("é")\n');
     const stdin = Buffer.from('1 2\n');
-    const bytes = encodeRequest({ id: 2 ** 40 + 3, capture: 'trajectory', limits: LIMITS, code, stdin });
+    const bytes = encodeRequest({ id: 2 ** 40 + 3, capture: 'trajectory', program: 3, limits: LIMITS, code, stdin });
     assert.equal(bytes.length, REQUEST_BYTES + code.length + stdin.length);
     assert.equal(bytes.readUInt32LE(0), REQUEST_MAGIC);
     assert.equal(bytes.readUInt32LE(4), 1, 'kind run');
@@ -128,14 +128,14 @@ describe('encodeRequest', () => {
     assert.deepEqual([48, 52, 56, 60, 64].map((o) => bytes.readUInt32LE(o)), [64, 32, 8 << 20, 1 << 20, 32 << 20]);
     assert.equal(bytes.readUInt32LE(68), 2, 'capture trajectory');
     assert.equal(bytes.readUInt32LE(72), 2000);
-    assert.equal(bytes.readUInt32LE(76), 0, 'reserved');
+    assert.equal(bytes.readUInt32LE(76), 3, 'preloaded program number');
     assert.deepEqual(bytes.subarray(REQUEST_BYTES), Buffer.concat([code, stdin]));
   });
 
   test('capture modes map to the wire numbers the server knows', () => {
     const modes = { none: 0, paper: 1, trajectory: 2 } as const;
     for (const [capture, wire] of Object.entries(modes)) {
-      const bytes = encodeRequest({ id: 1, capture: capture as keyof typeof modes, limits: LIMITS, code: Buffer.alloc(0), stdin: Buffer.alloc(0) });
+      const bytes = encodeRequest({ id: 1, capture: capture as keyof typeof modes, program: 0, limits: LIMITS, code: Buffer.alloc(0), stdin: Buffer.alloc(0) });
       assert.equal(bytes.readUInt32LE(68), wire);
     }
   });

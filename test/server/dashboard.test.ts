@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { JUDGE_PREIMPORT } from '../../src/judge/index.js';
+import { judgeSandboxOptions } from '../../src/judge/index.js';
 import { SandboxPool } from '../../src/sandbox/index.js';
 import { buildService, type Service } from '../../src/server/index.js';
 import { writeFixtureRuns } from './fixtures.js';
@@ -27,7 +27,7 @@ let page: Page;
 let base: string;
 
 before(async () => {
-  pool = await SandboxPool.create({ slots: 1, uidBase: 65420, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  pool = await SandboxPool.create({ slots: 1, uidBase: 65420, ...judgeSandboxOptions() }, () => undefined);
   runsDir = mkdtempSync(path.join(tmpdir(), 'coderl-dashboard-test-'));
   await writeFixtureRuns(runsDir, pool);
   service = buildService({ pool, logger: false, settings: { runsDir, token: 'dash-token' } });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { synthesizeEsaTasks } from '../../src/esa/index.js';
-import { JUDGE_PREIMPORT } from '../../src/judge/index.js';
+import { judgeSandboxOptions } from '../../src/judge/index.js';
 import { computeScore } from '../../src/rewards/index.js';
 import { SandboxPool } from '../../src/sandbox/index.js';
 import { buildService, type Service } from '../../src/server/index.js';
@@ -25,7 +25,7 @@ let runsDir: string;
 const TOKEN = 's3cret-token';
 
 before(async () => {
-  pool = await SandboxPool.create({ slots: 2, uidBase: 65400, preimport: [...JUDGE_PREIMPORT] }, () => undefined);
+  pool = await SandboxPool.create({ slots: 2, uidBase: 65400, ...judgeSandboxOptions() }, () => undefined);
   runsDir = mkdtempSync(path.join(tmpdir(), 'coderl-serve-test-'));
   await writeFixtureRuns(runsDir, pool);
   service = buildService({ pool, maxQueue: 2, bodyLimitBytes: 256 * 1024, logger: false, settings: { runsDir, token: TOKEN, maxBatch: 64 } });

@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
+import { judgeSandboxOptions } from '../../judge/index.js';
 import { SandboxPool } from '../../sandbox/index.js';
 import { getBenchmark } from '../../eval/benchmarks/index.js';
 import { OpenAIGenerator, type Generator } from '../../eval/client.js';
@@ -87,7 +88,8 @@ export async function runEvalCommand(opts: EvalOptions, io: EvalIo): Promise<num
   const systemPrompt = opts.systemPrompt !== undefined ? readFileSync(opts.systemPrompt, 'utf8') : undefined;
   const outDir = opts.out ?? path.join('eval-out', opts.benchmark);
   const { source, generator } = await openSource(opts);
-  const pool = await SandboxPool.create(sandboxOptionsFrom(opts), (line) => io.stderr.write(line + '\n'));
+  // LiveCodeBench grades through the judge: its harness preloaded, its modules preimported.
+  const pool = await SandboxPool.create({ ...sandboxOptionsFrom(opts), ...judgeSandboxOptions() }, (line) => io.stderr.write(line + '\n'));
   const bar = opts.progress && io.stderr.isTTY ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} {eta_formatted}', stream: io.stderr, hideCursor: true }) : undefined;
   let phase = '';
   try {

@@ -14,7 +14,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CoderlError, isCoderlError } from '../../core/index.js';
 import { SandboxPool } from '../../sandbox/index.js';
-import { JUDGE_PREIMPORT, PRESETS } from '../../judge/index.js';
+import { judgeSandboxOptions, PRESETS } from '../../judge/index.js';
 import { computeScore, ScoreCaseSchema, type ScoreContext } from '../../rewards/index.js';
 import { addSandboxOptions, SandboxCliOptionsSchema, sandboxOptionsFrom } from '../options.js';
 
@@ -80,7 +80,7 @@ async function writeLine(out: NodeJS.WritableStream, obj: unknown): Promise<void
 
 export async function runScore(opts: ScoreOptions, io: ScoreIo): Promise<number> {
   if (!existsSync(opts.batch)) throw new CoderlError('CRL_ERR_INPUT_NOT_FOUND', [`batch file ${opts.batch}`]);
-  const pool = await SandboxPool.create({ ...sandboxOptionsFrom(opts), ...(opts.uidBase !== undefined ? { uidBase: opts.uidBase } : {}), preimport: [...JUDGE_PREIMPORT] }, (l) => io.stderr.write(l + '\n'));
+  const pool = await SandboxPool.create({ ...sandboxOptionsFrom(opts), ...(opts.uidBase !== undefined ? { uidBase: opts.uidBase } : {}), ...judgeSandboxOptions() }, (l) => io.stderr.write(l + '\n'));
   const ctx: ScoreContext = { pool, preset: opts.preset, codegenReward: opts.reward, strategy: opts.strategy, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) };
   const window = opts.window ?? 2 * pool.info().slots;
   let bad = 0;

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { JUDGE_PREIMPORT, PRESETS } from '../../judge/index.js';
+import { judgeSandboxOptions, PRESETS } from '../../judge/index.js';
 import { SandboxPool } from '../../sandbox/index.js';
 import { buildService } from '../../server/index.js';
 import { loadChatTokenizer } from '../../tokenizers/index.js';
@@ -62,7 +62,7 @@ export const serveCommand = addSandboxOptions(
   const pool = await SandboxPool.create({
     ...sandboxOptionsFrom(opts),
     ...(opts.uidBase !== undefined ? { uidBase: opts.uidBase } : {}),
-    preimport: [...JUDGE_PREIMPORT],
+    ...judgeSandboxOptions(),
   });
   let service: ReturnType<typeof buildService>;
   try {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
 import { generateCurriculum } from '../../curriculum/index.js';
 import { createEmbeddedEngine, saveCheckpoint } from '../../engines/index.js';
-import { JUDGE_PREIMPORT } from '../../judge/index.js';
+import { judgeSandboxOptions } from '../../judge/index.js';
 import { SandboxPool } from '../../sandbox/index.js';
 import { resolveTrainConfig } from '../../trainer/config.js';
 import { runSft } from '../../trainer/sft.js';
@@ -41,7 +41,7 @@ export const sftCommand = addSandboxOptions(
   if (config.data.source !== 'synthetic') throw new CoderlError('CRL_ERR_CONFIG_INVALID', ['sft needs data.source synthetic']);
   const steps = o.steps ?? config.sft.steps;
   const c = config.data.curriculum;
-  const pool = await SandboxPool.create({ ...sandboxOptionsFrom(o), preimport: [...JUDGE_PREIMPORT] });
+  const pool = await SandboxPool.create({ ...sandboxOptionsFrom(o), ...judgeSandboxOptions() });
   const engine = await createEmbeddedEngine({ model, runtime: { trainBatch: config.engine.trainBatch, sampleBatch: config.engine.sampleBatch }, seed: config.seed });
   try {
     const t0 = performance.now();

@@ -88,7 +88,7 @@ struct request {
     uint32_t open_files, processes;
     uint32_t stdout_max, stderr_max;
     uint32_t vars_max, capture;
-    uint32_t trajectory_max_steps, reserved;
+    uint32_t trajectory_max_steps, program; /* program: 0, or 1 + a preloaded program's index */
 };
 
 struct response {
@@ -121,6 +121,7 @@ struct child_job {
     uint32_t capture, trajectory_max_steps;
     const uint8_t *code;
     uint64_t code_len;
+    uint32_t program, reserved;
 };
 
 struct child_job coderl_child;
@@ -558,7 +559,7 @@ static int run_job(const struct settings *s, const struct request *req, const ui
     buffer_init(&j.err, req->stderr_max);
     buffer_init(&j.vars, req->vars_max);
     buffer_init(&j.setup, SETUP_MAX_BYTES);
-    coderl_child = (struct child_job){req->capture, req->trajectory_max_steps, payload, req->code_len};
+    coderl_child = (struct child_job){req->capture, req->trajectory_max_steps, payload, req->code_len, req->program, 0};
 
     int64_t started = now_ns();
     s->before_fork();

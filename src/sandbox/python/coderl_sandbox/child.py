@@ -134,12 +134,16 @@ def _shift_lines(code, by):
     return code.replace(co_firstlineno=code.co_firstlineno + by, co_consts=consts)
 
 
-def _run_user_code(main_globals, main_path, source, capture, reference_block=None):
+def _run_user_code(main_globals, main_path, source, capture, reference_block=None, program=None):
     """Compile and exec like `python3 main.py`; return the process exit code. `source` is
-    the job's bytes as written to main.py (which stays for tracebacks and the program)."""
-    split = reference_block.split(source, main_path) if reference_block is not None else None
+    the job's bytes as written to main.py (which stays for tracebacks and the program);
+    `program` a preloaded code object to run instead."""
+    split = reference_block.split(source, main_path) if reference_block is not None and program is None else None
     try:
-        codes = split if split is not None else (compile(source, main_path, "exec", dont_inherit=True),)
+        if program is not None:
+            codes = (program,)
+        else:
+            codes = split if split is not None else (compile(source, main_path, "exec", dont_inherit=True),)
     except SyntaxError as exc:
         traceback.print_exception(type(exc), exc, None)
         return 1
@@ -204,6 +208,8 @@ class ChildTemplate:
     def __init__(self, settings, main_path):
         self.main_path = main_path
         self.sys_attrs, self.main = _python_state(settings, main_path, make_stdio(settings))
+        # Trusted programs (the judge's harness), compiled here once: see SandboxOptions.programs.
+        self.programs = [compile(src, "<%s>" % name, "exec", dont_inherit=True) for name, src in settings.get("programs", [])]
         suffix = settings.get("reference_suffix")
         self.reference_block = ReferenceBlock(suffix, main_path) if suffix else None
         self.captures = {
@@ -212,7 +218,7 @@ class ChildTemplate:
         }
 
 
-def run(template, capture_mode, trajectory_max_steps, source):
+def run(template, capture_mode, trajectory_max_steps, source, program=0):
     """Entry point in the child once the native loop returned there (after the
     interpreter's own after-fork hook, which it calls); never returns."""
     try:
@@ -229,7 +235,8 @@ def run(template, capture_mode, trajectory_max_steps, source):
     if capture_mode == CAPTURE_TRAJECTORY:
         capture.max_steps = trajectory_max_steps
     main_globals = template.main.__dict__
-    exit_code = _run_user_code(main_globals, template.main_path, source, capture, template.reference_block)
+    preloaded = template.programs[program - 1] if program else None
+    exit_code = _run_user_code(main_globals, template.main_path, source, capture, template.reference_block, preloaded)
     if capture is not None:
         _send_capture(capture, main_globals)
     shutdown_code = _finish_interpreter()

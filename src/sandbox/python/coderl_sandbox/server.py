@@ -53,6 +53,7 @@ class ChildJob(ctypes.Structure):
     _fields_ = [
         ("capture", ctypes.c_uint32), ("trajectory_max_steps", ctypes.c_uint32),
         ("code", ctypes.c_void_p), ("code_len", ctypes.c_uint64),
+        ("program", ctypes.c_uint32), ("reserved", ctypes.c_uint32),
     ]
 
 
@@ -161,7 +162,7 @@ class Server:
         if rc == SERVE_CHILD:
             job = self.child_job
             source = self.string_at(job.code, job.code_len)
-            child.run(self.template, job.capture, job.trajectory_max_steps, source)
+            child.run(self.template, job.capture, job.trajectory_max_steps, source, job.program)
         if rc == SERVE_STOP:
             return 0
         kind = "slot broken" if rc == SERVE_BROKEN else "protocol error"

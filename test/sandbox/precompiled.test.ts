@@ -1,4 +1,8 @@
 /**
+ * What the fork-server compiles once instead of per job.
+ *
+ * Preloaded programs (SandboxOptions.programs): run by name, as __main__.
+ *
  * The precompiled reference capture block (child.py ReferenceBlock): a `reference` job
  * whose own part compiles alone runs that part and then the block the server compiled
  * once. It must be indistinguishable from compiling the whole text, as the reference does:
@@ -75,7 +79,7 @@ describe('ReferenceBlock.split (our own module, run directly)', () => {
       'block = ReferenceBlock(spec["suffix"], "/tmp/main.py")',
       'print(json.dumps({c["name"]: block.split(c["source"].encode(), "/tmp/main.py") is not None for c in spec["cases"]}))',
     ].join('\n');
-    const out = execFileSync(pool.interpreter.executable, ['-I', '-c', script], { input: JSON.stringify({ suffix: REFERENCE_SUFFIX, cases }) });
+    const out = execFileSync(pool.interpreter.executable, ['-I', '-B', '-c', script], { input: JSON.stringify({ suffix: REFERENCE_SUFFIX, cases }) });
     const split = JSON.parse(out.toString()) as Record<string, boolean>;
     const whole = [
       'lone CR at the end (pairs with the block)',
@@ -85,5 +89,40 @@ describe('ReferenceBlock.split (our own module, run directly)', () => {
       'main block',
     ];
     for (const { name } of cases) assert.equal(split[name], !whole.includes(name), name);
+  });
+});
+
+describe('preloaded programs (SandboxOptions.programs)', () => {
+  let withPrograms: SandboxPool;
+  before(async () => {
+    withPrograms = await SandboxPool.create(
+      { slots: 1, uidBase: 63970, programs: { greet: 'import sys\nprint("hello", sys.stdin.read())\nx = 1\n', boom: 'raise ValueError("no")\n' } },
+      () => undefined,
+    );
+  });
+  after(async () => {
+    await withPrograms.close();
+  });
+
+  test('a job runs a preloaded program by name, as __main__, with its stdin', async () => {
+    assert.equal(withPrograms.hasProgram('greet'), true);
+    assert.equal(withPrograms.hasProgram('nope'), false);
+    const r = await withPrograms.run({ code: '', program: 'greet', stdin: 'world' });
+    assert.equal(r.status, 'ok', r.stderr);
+    assert.equal(r.stdout, 'hello world\n');
+    const again = await withPrograms.run({ code: 'print(2)' });
+    assert.equal(again.stdout, '2\n', 'ordinary jobs on the same pool are unaffected');
+  });
+
+  test("a preloaded program's traceback names it", async () => {
+    const r = await withPrograms.run({ code: '', program: 'boom' });
+    assert.equal(r.status, 'runtime_error');
+    assert.match(r.stderr, /File "<boom>", line 1, in <module>\nValueError: no/);
+  });
+
+  test('an unknown name, code alongside a program, or a capture is bad input', async () => {
+    await assert.rejects(withPrograms.run({ code: '', program: 'nope' }), /no preloaded program named "nope"/);
+    await assert.rejects(withPrograms.run({ code: 'print(1)', program: 'greet' }), /code "" and capture "none"/);
+    await assert.rejects(withPrograms.run({ code: '', program: 'greet', capture: 'paper' }), /code "" and capture "none"/);
   });
 });
