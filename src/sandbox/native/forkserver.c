@@ -78,6 +78,11 @@
 #define SETUP_MAX_BYTES 600
 #define REAP_DEADLINE_NS 2000000000LL
 #define SCRATCH_MAX_DEPTH 256
+/* For this long after fork the server waits only for the program's exit (and feeds its
+ * stdin): most programs finish within it, and each pipe wakeup is a context switch (often
+ * a cross-CPU interrupt). Output piles up in the pipes meanwhile, enlarged to hold it. */
+#define QUIET_NS 5000000LL
+#define OUTPUT_PIPE_BYTES (1 << 20)
 
 struct request {
     uint32_t magic, kind;
@@ -458,6 +463,7 @@ static void feed_stdin(struct job *j) {
 static uint32_t supervise(struct job *j, int64_t deadline) {
     int exited = 0;
     uint32_t flags = 0;
+    int64_t quiet_until = now_ns() + QUIET_NS;
     for (;;) {
         int readers = (j->out_r >= 0) + (j->err_r >= 0) + (j->vars_r >= 0);
         if (!readers && exited) break;
@@ -474,14 +480,17 @@ static uint32_t supervise(struct job *j, int64_t deadline) {
             if (j->vars_r >= 0) buffer_drain(&j->vars, j->vars_r);
             break;
         }
+        int64_t quiet_left = quiet_until - now_ns();
+        int quiet = quiet_left > 0;
         struct pollfd fds[5];
         int n = 0;
         fds[n++] = (struct pollfd){j->pidfd, POLLIN, 0};
         if (j->stdin_w >= 0) fds[n++] = (struct pollfd){j->stdin_w, POLLOUT, 0};
-        if (j->out_r >= 0) fds[n++] = (struct pollfd){j->out_r, POLLIN, 0};
-        if (j->err_r >= 0) fds[n++] = (struct pollfd){j->err_r, POLLIN, 0};
-        if (j->vars_r >= 0) fds[n++] = (struct pollfd){j->vars_r, POLLIN, 0};
-        int ready = poll(fds, (nfds_t)n, (int)(remaining / 1000000) + 1);
+        if (!quiet && j->out_r >= 0) fds[n++] = (struct pollfd){j->out_r, POLLIN, 0};
+        if (!quiet && j->err_r >= 0) fds[n++] = (struct pollfd){j->err_r, POLLIN, 0};
+        if (!quiet && j->vars_r >= 0) fds[n++] = (struct pollfd){j->vars_r, POLLIN, 0};
+        int64_t wait_ns = quiet && quiet_left < remaining ? quiet_left : remaining;
+        int ready = poll(fds, (nfds_t)n, (int)(wait_ns / 1000000) + 1);
         if (ready < 0) continue; /* EINTR */
         for (int i = 0; i < n; i++) {
             if (!fds[i].revents) continue;
@@ -586,6 +595,10 @@ static int run_job(const struct settings *s, const struct request *req, const ui
     }
     set_nonblocking(j.out_r);
     set_nonblocking(j.err_r);
+    /* Best effort: without it a chatty program just waits for the quiet period to end. */
+    fcntl(j.out_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
+    fcntl(j.err_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
+    if (j.vars_r >= 0) fcntl(j.vars_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
     set_nonblocking(j.setup_r);
     if (j.vars_r >= 0) set_nonblocking(j.vars_r);
     if (j.stdin_left) set_nonblocking(j.stdin_w);
