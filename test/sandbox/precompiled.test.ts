@@ -126,3 +126,20 @@ describe('preloaded programs (SandboxOptions.programs)', () => {
     await assert.rejects(withPrograms.run({ code: '', program: 'greet', capture: 'paper' }), /code "" and capture "none"/);
   });
 });
+
+describe('the server warms the child path up before freezing (child.warm_up)', () => {
+  test('no trace of it reaches a job: fresh __main__, clean output, atexit hooks still run', async () => {
+    const r = await pool.run({
+      code: [
+        'import atexit, sys',
+        'print(sorted(k for k in globals() if not k.startswith("__")) == ["atexit", "sys"])',
+        'atexit.register(lambda: print("bye"))',
+      ].join('\n'),
+      capture: 'reference',
+    });
+    assert.equal(r.status, 'ok', r.stderr);
+    assert.equal(r.stdout, 'True\nbye\n');
+    assert.equal(r.stderr, '');
+    assert.deepEqual(r.variables, {});
+  });
+});

@@ -218,6 +218,27 @@ class ChildTemplate:
         }
 
 
+def warm_up(template, rounds=4):
+    """Run a child's Python path a few times in the server, on scratch state, before the
+    heap is frozen. CPython 3.11+ specializes bytecode in place as it runs (and counts
+    down to it), so code first run in a child writes to, and copies, the pages of every
+    code object on its path; run here, it is specialized once for all children."""
+    sink = io.StringIO()
+    saved = sys.stdout, sys.stderr
+    source = b"x = [1, 2.5, 'a', None, True]\ny = {'k': (1, 2)}\nprint(x, y)\n"
+    if template.reference_block is not None:
+        source += template.reference_block.suffix
+    try:
+        sys.stdout = sys.stderr = sink
+        for _ in range(rounds):
+            scratch = {"__name__": "__main__", "__builtins__": builtins}
+            _run_user_code(scratch, template.main_path, source, None, template.reference_block)
+            json.dumps(capture_mod.module_variables(scratch), ensure_ascii=True, allow_nan=False)
+            # Not _finish_interpreter: it would run (and clear) the server's atexit hooks.
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def run(template, capture_mode, trajectory_max_steps, source, program=0):
     """Entry point in the child once the native loop returned there (after the
     interpreter's own after-fork hook, which it calls); never returns."""

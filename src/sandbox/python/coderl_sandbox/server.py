@@ -123,6 +123,7 @@ class Server:
             except Exception:
                 pass
         self.template = child.ChildTemplate(settings, self.main_path)
+        child.warm_up(self.template)
         # The server itself runs under the children's seccomp filter: installing it once
         # here instead of per fork saves the kernel's filter preparation on every job.
         installer.install()
