@@ -133,6 +133,9 @@ class Server:
         # (Immortalize first: gc.get_objects() does not list frozen objects.)
         immortal.immortalize_heap()
         gc.freeze()
+        # Hand free heap pages back (they were imports' scratch): fewer entries for fork()
+        # to copy, and ~12 fewer faults per trivial job, measured.
+        ctypes.CDLL(None).malloc_trim(0)
 
         if self.isolated and (os.getpid() != 2 or os.getppid() != 1 or os.getuid() != 0):
             raise RuntimeError("isolated mode needs to run as root pid 2 of a fresh pid namespace")
