@@ -243,6 +243,8 @@ def run(template, capture_mode, trajectory_max_steps, source, program=0):
     """Entry point in the child once the native loop returned there (after the
     interpreter's own after-fork hook, which it calls); never returns."""
     try:
+        # A program number the server does not have is the host's bug: a sandbox error.
+        preloaded = template.programs[program - 1] if program else None
         sys.__dict__.update(template.sys_attrs)
         sys.modules["__main__"] = template.main
         os.write(FD_SETUP, SETUP_OK)
@@ -256,7 +258,6 @@ def run(template, capture_mode, trajectory_max_steps, source, program=0):
     if capture_mode == CAPTURE_TRAJECTORY:
         capture.max_steps = trajectory_max_steps
     main_globals = template.main.__dict__
-    preloaded = template.programs[program - 1] if program else None
     exit_code = _run_user_code(main_globals, template.main_path, source, capture, template.reference_block, preloaded)
     if capture is not None:
         _send_capture(capture, main_globals)
