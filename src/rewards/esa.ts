@@ -21,6 +21,7 @@ import {
   decodeCapturedVariable,
   decodeTyped,
   parsePythonJson,
+  pyJsonToPlain,
   pyRepr,
   pyStr,
   pyStrip,
@@ -116,31 +117,10 @@ export function parseEsaGroundTruth(groundTruth: unknown): PyValue {
 // --- typed (paper) expected values ---------------------------------------------------
 
 function decodeExpectedTyped(v: PyValue): PyValue {
-  const plain = JSON.parse(pythonJsonText(v)) as unknown;
+  // The typed nodes are plain JSON (big ints are strings in them), so the plain JS value is exact.
+  const plain = pyJsonToPlain(v);
   if (plain !== null && typeof plain === 'object' && 'value' in plain && 'type' in plain) return decodeCapturedVariable(plain).value;
   return decodeTyped(plain);
-}
-
-function pythonJsonText(v: PyValue): string {
-  // The typed nodes are plain JSON; rebuild it from the PyValue (ints stay exact as text).
-  switch (v.kind) {
-    case 'none':
-      return 'null';
-    case 'bool':
-      return v.value ? 'true' : 'false';
-    case 'int':
-      return v.value.toString();
-    case 'float':
-      return Number.isFinite(v.value) ? JSON.stringify(v.value) : 'null';
-    case 'str':
-      return JSON.stringify(v.value);
-    case 'list':
-      return `[${v.items.map(pythonJsonText).join(',')}]`;
-    case 'dict':
-      return `{${v.entries.map(([k, x]) => `${JSON.stringify(k.kind === 'str' ? k.value : pyStr(k))}:${pythonJsonText(x)}`).join(',')}}`;
-    default:
-      return 'null';
-  }
 }
 
 /** json.dumps key text of a dict key. */

@@ -1,9 +1,22 @@
 /** Pieces several benchmarks share. */
+import type { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
-import type { ChatMessage, EvalPrompt } from '../types.js';
+import { readRows } from '../datasets/rows.js';
+import type { ChatMessage, EvalPrompt, EvalTask } from '../types.js';
 
 /** SPEC §2: the instruction suffix of the training task, which the reference's HumanEval and LeetCode prompts reuse. */
 export const INSTRUCTION_SUFFIX = '\n\nWrite Python code to solve the problem. Present the code in \n```python\nYour code\n```\nat the end.';
+
+/** Every row of every file, validated by `schema`, as a task named by `name` (id, difficulty). */
+export async function loadTasks<S extends z.ZodType>(
+  files: string[],
+  schema: S,
+  name: (row: z.output<S>) => Omit<EvalTask, 'row'>,
+): Promise<Array<EvalTask<z.output<S>>>> {
+  const tasks: Array<EvalTask<z.output<S>>> = [];
+  for (const f of files) for (const { value } of await readRows(f, schema)) tasks.push({ ...name(value), row: value });
+  return tasks;
+}
 
 /** A prompt with an optional system message; the completion-API text is the messages' contents joined. */
 export function chatPrompt(system: string | undefined, user: string, stop?: string[]): EvalPrompt {

@@ -7,11 +7,10 @@
  * prediction that is not a call `f(` is a fail, without running anything.
  */
 import { z } from 'zod';
-import { readRows } from '../datasets/rows.js';
 import { cruxInputAnswer, cruxOutputAnswer } from '../extract.js';
 import { execCheckJob } from '../program.js';
 import type { Benchmark, EvalTask, ScoringPlan } from '../types.js';
-import { chatPrompt } from './common.js';
+import { chatPrompt, loadTasks } from './common.js';
 
 export const CruxRowSchema = z.object({
   id: z.string(),
@@ -148,10 +147,8 @@ export function cruxPlan(row: CruxRow, answer: string, mode: 'input' | 'output')
   return execCheckJob(`${row.code}\nassert ${row.output} == ${answer}`, { timeoutMs: CRUX_TIMEOUT_MS });
 }
 
-async function loadCrux(files: string[]): Promise<Array<EvalTask<CruxRow>>> {
-  const tasks: Array<EvalTask<CruxRow>> = [];
-  for (const f of files) for (const { value } of await readRows(f, CruxRowSchema)) tasks.push({ id: value.id, row: value });
-  return tasks;
+function loadCrux(files: string[]): Promise<Array<EvalTask<CruxRow>>> {
+  return loadTasks(files, CruxRowSchema, (row) => ({ id: row.id }));
 }
 
 const dataFiles = { names: ['cruxeval.jsonl'], subdir: 'cruxeval' };

@@ -8,11 +8,10 @@
  */
 import { z } from 'zod';
 import { CoderlError } from '../../core/index.js';
-import { readRows } from '../datasets/rows.js';
 import { matchCode } from '../extract.js';
 import { execCheckJob } from '../program.js';
-import type { Benchmark, EvalTask } from '../types.js';
-import { chatPrompt, INSTRUCTION_SUFFIX } from './common.js';
+import type { Benchmark } from '../types.js';
+import { chatPrompt, INSTRUCTION_SUFFIX, loadTasks } from './common.js';
 
 export const HumanEvalRowSchema = z.object({
   task_id: z.string(),
@@ -52,11 +51,7 @@ export const humaneval: Benchmark<HumanEvalRow> = {
   defaults: { n: 1, temperature: 0, maxTokens: 4096 },
   dataFiles: { names: ['HumanEval.jsonl.gz', 'HumanEval.jsonl'], subdir: 'humaneval' },
   sampleField: 'completion',
-  async load(files) {
-    const tasks: Array<EvalTask<HumanEvalRow>> = [];
-    for (const f of files) for (const { value } of await readRows(f, HumanEvalRowSchema)) tasks.push({ id: value.task_id, row: value });
-    return tasks;
-  },
+  load: (files) => loadTasks(files, HumanEvalRowSchema, (row) => ({ id: row.task_id })),
   prompt(task, opts) {
     return chatPrompt(opts.systemPrompt || undefined, humanevalUserPrompt(task.row));
   },

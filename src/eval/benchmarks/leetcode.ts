@@ -7,11 +7,10 @@
  * the code, then the test (which builds `Solution()` and asserts), 10 s.
  */
 import { z } from 'zod';
-import { readRows } from '../datasets/rows.js';
 import { leetcodeProgram } from '../extract.js';
 import { execCheckJob } from '../program.js';
-import type { Benchmark, EvalTask } from '../types.js';
-import { chatPrompt, INSTRUCTION_SUFFIX } from './common.js';
+import type { Benchmark } from '../types.js';
+import { chatPrompt, INSTRUCTION_SUFFIX, loadTasks } from './common.js';
 
 export const LeetCodeRowSchema = z.object({
   task_id: z.string(),
@@ -58,13 +57,7 @@ export const leetcode: Benchmark<LeetCodeRow> = {
   defaults: { n: 1, temperature: 0, maxTokens: 8192 },
   dataFiles: { names: ['20240121-Jul.jsonl', 'leetcode-test.json', 'leetcode-test.jsonl'], subdir: 'leetcode' },
   sampleField: 'completion',
-  async load(files) {
-    const tasks: Array<EvalTask<LeetCodeRow>> = [];
-    for (const f of files) {
-      for (const { value } of await readRows(f, LeetCodeRowSchema)) tasks.push({ id: value.task_id, difficulty: value.meta.difficulty, row: value });
-    }
-    return tasks;
-  },
+  load: (files) => loadTasks(files, LeetCodeRowSchema, (row) => ({ id: row.task_id, difficulty: row.meta.difficulty })),
   prompt(task, opts) {
     return chatPrompt(opts.systemPrompt || undefined, task.row.prompt_sft + INSTRUCTION_SUFFIX);
   },

@@ -6,11 +6,10 @@
  * (SPEC §2) around the problem text and its asserts, and extraction is HumanEval's.
  */
 import { z } from 'zod';
-import { readRows } from '../datasets/rows.js';
 import { matchCode } from '../extract.js';
 import { execCheckJob } from '../program.js';
-import type { Benchmark, EvalTask } from '../types.js';
-import { chatPrompt, INSTRUCTION_SUFFIX } from './common.js';
+import type { Benchmark } from '../types.js';
+import { chatPrompt, INSTRUCTION_SUFFIX, loadTasks } from './common.js';
 
 export const MbppRowSchema = z.object({
   task_id: z.union([z.number().int(), z.string()]),
@@ -32,11 +31,7 @@ export const mbpp: Benchmark<MbppRow> = {
   defaults: { n: 1, temperature: 0, maxTokens: 4096 },
   dataFiles: { names: ['mbpp_test.jsonl', 'mbpp.jsonl'], subdir: 'mbpp' },
   sampleField: 'completion',
-  async load(files) {
-    const tasks: Array<EvalTask<MbppRow>> = [];
-    for (const f of files) for (const { value } of await readRows(f, MbppRowSchema)) tasks.push({ id: String(value.task_id), row: value });
-    return tasks;
-  },
+  load: (files) => loadTasks(files, MbppRowSchema, (row) => ({ id: String(row.task_id) })),
   prompt(task, opts) {
     const user = `${task.row.prompt}\nYour code should pass these tests:\n\n${task.row.test.join('\n')}` + INSTRUCTION_SUFFIX;
     return chatPrompt(opts.systemPrompt || undefined, user);
