@@ -1,5 +1,6 @@
 /**
- * The native half of the fork-server (src/sandbox/native/forkserver.c): built on first
+ * The native half of the fork-server (src/sandbox/native/forkserver.c, plus paper
+ * capture's return hook, return_hook.c, in the same library): built on first
  * use with the system's C compiler into a per-user cache, keyed by the source's hash, and
  * loaded by each slot's Python server through ctypes (so no Python headers are needed).
  *
@@ -15,8 +16,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoderlError } from '../core/index.js';
 
-/** The C source in the checkout (works from src/ and dist/). */
-export const NATIVE_SOURCE = fileURLToPath(new URL('../../src/sandbox/native/forkserver.c', import.meta.url));
+/** The C sources in the checkout (works from src/ and dist/), built into one library. */
+export const NATIVE_SOURCES: readonly string[] = ['forkserver.c', 'return_hook.c'].map((file) =>
+  fileURLToPath(new URL(`../../src/sandbox/native/${file}`, import.meta.url)),
+);
 
 /** -O2 for speed; warnings are errors so a compiler that dislikes the file fails loudly here. */
 const CFLAGS = ['-O2', '-std=gnu11', '-Wall', '-Werror', '-shared', '-fPIC'];
@@ -48,8 +51,9 @@ export function findCCompiler(env: NodeJS.ProcessEnv = process.env): string | nu
  * rename into place, so a half-written library is never loaded.
  */
 export function nativeForkServer(env: NodeJS.ProcessEnv = process.env): string {
-  const source = readFileSync(NATIVE_SOURCE);
-  const key = createHash('sha256').update(source).update(CFLAGS.join(' ')).update(process.arch).digest('hex').slice(0, 16);
+  const hash = createHash('sha256');
+  for (const file of NATIVE_SOURCES) hash.update(file.slice(file.lastIndexOf('/'))).update(readFileSync(file));
+  const key = hash.update(CFLAGS.join(' ')).update(process.arch).digest('hex').slice(0, 16);
   const dir = nativeCacheDir(env);
   const target = path.join(dir, `forkserver-${key}.so`);
   if (existsSync(target)) return target;
@@ -62,12 +66,12 @@ export function nativeForkServer(env: NodeJS.ProcessEnv = process.env): string {
   const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    execFileSync(cc, [...CFLAGS, '-o', temp, NATIVE_SOURCE], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    execFileSync(cc, [...CFLAGS, '-o', temp, ...NATIVE_SOURCES], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new CoderlError('CRL_ERR_SANDBOX_NATIVE_BUILD', [`${cc} failed on ${NATIVE_SOURCE}: ${stderr || (err as Error).message}`], { cause: err });
+    throw new CoderlError('CRL_ERR_SANDBOX_NATIVE_BUILD', [`${cc} failed on ${NATIVE_SOURCES.join(' ')}: ${stderr || (err as Error).message}`], { cause: err });
   }
   return target;
 }

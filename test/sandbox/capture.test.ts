@@ -188,6 +188,65 @@ describe('paper capture: typed globals and function locals', () => {
     assert.equal(typedVar(r, 'fact.sub').repr, '24');
   });
 
+  // Past its first 64 returns a function is "hot": on 3.12+ its returns are recorded by the
+  // native callback (src/sandbox/native/return_hook.c), not the Python one.
+  test('hot functions: the last of many returns wins, in loops and deep recursion', async () => {
+    const r = await pool.run({
+      capture: 'paper',
+      code: py([
+        'def square(i):',
+        '    sq = i * i',
+        '    return sq',
+        'def fib(n):',
+        '    if n < 2:',
+        '        return n',
+        '    left = fib(n - 1)',
+        '    return left + fib(n - 2)',
+        'def sometimes(i):',
+        '    seen = i',
+        '    if i == 299:',
+        '        raise KeyError(i)',
+        '    return seen',
+        'total = sum(square(i) for i in range(500)) + sum(sorted(range(200), key=lambda v: -v)[:1])',
+        'for i in range(300):',
+        '    try:',
+        '        sometimes(i)',
+        '    except KeyError:',
+        '        pass',
+        'print(total, fib(14))',
+      ]),
+    });
+    assert.equal(r.status, 'ok', r.stderr);
+    assert.equal(r.stdout, `${(499 * 500 * 999) / 6 + 199} 377\n`);
+    assert.equal(typedVar(r, 'square.i').repr, '499');
+    assert.equal(typedVar(r, 'square.sq').repr, '249001');
+    assert.equal(typedVar(r, 'fib.n').repr, '14', 'the outermost call returns last');
+    assert.equal(typedVar(r, 'fib.left').repr, '233');
+    assert.equal(typedVar(r, 'sometimes.seen').repr, '299', 'a raising last call is recorded at its unwind');
+    assert.deepEqual(Object.keys(r.variables ?? {}).filter((k) => k.includes('lambda') || k.includes('genexpr')), []);
+  });
+
+  test('a hot function whose code object is new in the program run (exec) is still recorded', async () => {
+    const r = await pool.run({
+      capture: 'paper',
+      code: py([
+        'for _ in range(100):',
+        '    ns = {}',
+        '    exec("def helper(v):\\n    w = v + 1\\n    return w\\n", ns)',
+        'def use(v):',
+        '    u = v * 2',
+        '    return u',
+        'for k in range(100):',
+        '    use(k)',
+        'print(ns["helper"](1))',
+      ]),
+    });
+    assert.equal(r.status, 'ok', r.stderr);
+    assert.equal(typedVar(r, 'use.u').repr, '198');
+    assert.equal(typedVar(r, 'use.v').repr, '99');
+    assert.ok(!('helper.w' in (r.variables ?? {})), 'exec-ed code is not the user file: not recorded');
+  });
+
   test('mutation after the last assignment is seen; mutation after return is not', async () => {
     const r = await pool.run({
       capture: 'paper',

@@ -63,7 +63,8 @@ def _qualname(code):
 
 
 class PaperCapture:
-    def __init__(self, filename):
+    def __init__(self, filename, return_hook=None):
+        """`return_hook`: return_hook.factory's builder, to run hot returns in C (3.12+)."""
         self.filename = filename
         # Keyed by id(code): hashing a code object (3.12) walks all of its instructions,
         # and these dicts are touched on every return. `codes` keeps the objects alive.
@@ -72,6 +73,10 @@ class PaperCapture:
         self.returns = {}
         self.codes = {}
         self.backend = "monitoring" if hasattr(sys, "monitoring") else "settrace"
+        # Built now (in the server, before any fork), so a child only registers it.
+        self.native_on_return = None
+        if return_hook is not None and self.backend == "monitoring":
+            self.native_on_return = return_hook(self._eager_callback(), self.last, EAGER_RETURNS)
 
     def start(self):
         if self.backend == "monitoring":
@@ -102,6 +107,25 @@ class PaperCapture:
             self.last[key] = frame  # hot path: one dict store
 
     # -- 3.12+: sys.monitoring --------------------------------------------------
+    def _eager_callback(self):
+        """PY_RETURN for the native hook, which counts returns itself and calls this only
+        for a code object's first EAGER_RETURNS: filter library code, snapshot."""
+        filename = self.filename
+        last = self.last
+        codes = self.codes
+        getframe = sys._getframe
+        disable = sys.monitoring.DISABLE
+
+        def eager(code, offset, retval):
+            if code.co_filename != filename or code.co_name.startswith("<"):
+                return disable  # library or module code: never report this location again
+            key = id(code)
+            codes[key] = code  # kept alive: the native table is keyed by its address
+            last[key] = _snapshot(getframe(1).f_locals)  # frame 0 is this one; the C caller pushes none
+            return None
+
+        return eager
+
     def _start_monitoring(self):
         mon = sys.monitoring
         filename = self.filename
@@ -128,7 +152,7 @@ class PaperCapture:
                 record(code, getframe(1))
 
         mon.use_tool_id(MONITORING_TOOL_ID, "coderl-capture")
-        mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, on_return)
+        mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, self.native_on_return or on_return)
         mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_UNWIND, on_unwind)
         mon.set_events(MONITORING_TOOL_ID, mon.events.PY_RETURN | mon.events.PY_UNWIND)
 

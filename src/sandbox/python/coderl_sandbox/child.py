@@ -205,7 +205,7 @@ class ChildTemplate:
     0-2, the sys attributes and a fresh `__main__` module. The server never uses them,
     so each child gets them pristine."""
 
-    def __init__(self, settings, main_path):
+    def __init__(self, settings, main_path, return_hook=None):
         self.main_path = main_path
         self.sys_attrs, self.main = _python_state(settings, main_path, make_stdio(settings))
         # Trusted programs (the judge's harness), compiled here once: see SandboxOptions.programs.
@@ -213,7 +213,7 @@ class ChildTemplate:
         suffix = settings.get("reference_suffix")
         self.reference_block = ReferenceBlock(suffix, main_path) if suffix else None
         self.captures = {
-            CAPTURE_PAPER: capture_mod.PaperCapture(main_path),
+            CAPTURE_PAPER: capture_mod.PaperCapture(main_path, return_hook),
             CAPTURE_TRAJECTORY: capture_mod.TrajectoryCapture(main_path, 0),
         }
 

@@ -25,7 +25,7 @@ import os
 import struct
 import sys
 
-from . import child, immortal, seccomp
+from . import child, immortal, return_hook, seccomp
 
 FRAME = struct.Struct(">I")
 PR_SET_CHILD_SUBREAPER = 36
@@ -122,7 +122,7 @@ class Server:
                 __import__(name)  # forked children then import these for free
             except Exception:
                 pass
-        self.template = child.ChildTemplate(settings, self.main_path)
+        self.template = child.ChildTemplate(settings, self.main_path, return_hook.factory(self.native))
         child.warm_up(self.template)
         # The server itself runs under the children's seccomp filter: installing it once
         # here instead of per fork saves the kernel's filter preparation on every job.
