@@ -9,9 +9,12 @@
  * loop touches costs a page fault per job (~600 of them, about 1.7 ms of CPU per job on
  * our 2-core VMs). This loop touches a few pages of its own.
  *
- * In the forked child, coderl_serve() applies descriptors, rlimits and credentials and
- * then returns 1 with the job in `coderl_child`; the Python caller finishes the
- * interpreter's after-fork work and runs the program (child.py). Everything reported to
+ * The child for the next job is forked ahead, while the slot waits for work (struct
+ * spare): it sets up its descriptors and runs the interpreter's after-fork hook, then
+ * blocks on a "go" pipe, still root. When the job arrives the server writes main.py and
+ * sends the request; the child reads its code, applies the job's rlimits and the slot's
+ * credentials, and coderl_serve() returns 1 there with the job in `coderl_child`; the
+ * Python caller runs the program (child.py). Everything reported to
  * the host (exit status, signal, wall and CPU time, output) is observed here, outside
  * the child. Status classification happens on the host (src/sandbox/result.ts).
  *
@@ -77,6 +80,7 @@
 /* Child fds (child.py agrees): the server keeps 0-4 occupied, so pipe ends land at 5+. */
 #define FD_VARS 3
 #define FD_SETUP 4
+#define FD_GO 5 /* the spare child's end of its go pipe, until the job arrives */
 #define FIRST_FREE_FD 5
 #define SETUP_FAILED 125
 
@@ -296,47 +300,64 @@ static void set_limit(int which, rlim_t soft, rlim_t hard, const char *name) {
     if (setrlimit(which, &lim) != 0) child_fail(name);
 }
 
-/* Descriptors, limits and credentials, in that order (credentials last: setting limits
- * and uids needs root). The interpreter's after-fork hook runs next, then the Python side
- * installs the interpreter state and writes the setup byte. seccomp and the empty bounding set are inherited from the server. */
-static void child_setup(const struct settings *s, const struct request *req, int stdin_r, int out_w, int err_w,
-                        int vars_w, int setup_w) {
-    int lowest = vars_w < 0 ? setup_w : vars_w < setup_w ? vars_w : setup_w;
-    if (stdin_r < FIRST_FREE_FD || out_w < FIRST_FREE_FD || err_w < FIRST_FREE_FD || lowest < FIRST_FREE_FD)
+/* The job-independent part, run as soon as the spare is forked: descriptors (the go pipe
+ * at FD_GO) and the core limit. The spare stays root until its job arrives, so between
+ * jobs no process of the slot's uid exists. seccomp and the empty bounding set are
+ * inherited from the server. */
+static void child_prepare(const struct settings *s, int stdin_r, int out_w, int err_w, int vars_w, int setup_w, int go_r) {
+    if (stdin_r < FIRST_FREE_FD || out_w < FIRST_FREE_FD || err_w < FIRST_FREE_FD || vars_w < FIRST_FREE_FD ||
+        setup_w < FIRST_FREE_FD || go_r < FIRST_FREE_FD)
         _exit(SETUP_FAILED); /* server invariant broken: a move would clobber a source */
     if (dup2(stdin_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) child_fail("dup2");
-    if (vars_w < 0) {
-        close(FD_VARS);
-    } else if (dup3(vars_w, FD_VARS, O_CLOEXEC) < 0) {
-        child_fail("dup3");
-    }
+    if (dup3(vars_w, FD_VARS, O_CLOEXEC) < 0) child_fail("dup3");
     if (dup3(setup_w, FD_SETUP, O_CLOEXEC) < 0) _exit(SETUP_FAILED);
-    /* Every server fd, the pipe sources included. */
-    if (syscall(SYS_close_range, FIRST_FREE_FD, ~0U, 0) != 0) {
+    if (go_r != FD_GO && dup3(go_r, FD_GO, O_CLOEXEC) < 0) child_fail("dup3");
+    /* Every other server fd, the pipe sources included. */
+    if (syscall(SYS_close_range, FD_GO + 1, ~0U, 0) != 0) {
         long max_fd = sysconf(_SC_OPEN_MAX);
-        for (long fd = FIRST_FREE_FD; fd < max_fd; fd++) close((int)fd);
+        for (long fd = FD_GO + 1; fd < max_fd; fd++) close((int)fd);
     }
     /* The cwd is the scratch directory already (the server runs there). */
     set_limit(RLIMIT_CORE, 0, 0, "setrlimit(RLIMIT_CORE)");
-    /* CPU: SIGXCPU at the soft limit first, SIGKILL one second later. */
-    set_limit(RLIMIT_CPU, req->cpu_limit_s, (rlim_t)req->cpu_limit_s + 1, "setrlimit(RLIMIT_CPU)");
-    set_limit(RLIMIT_FSIZE, req->file_size_bytes, req->file_size_bytes, "setrlimit(RLIMIT_FSIZE)");
-    set_limit(RLIMIT_NOFILE, req->open_files, req->open_files, "setrlimit(RLIMIT_NOFILE)");
-    if (req->memory_bytes > 0) set_limit(RLIMIT_AS, req->memory_bytes, req->memory_bytes, "setrlimit(RLIMIT_AS)");
-    if (s->isolated) {
-        /* RLIMIT_NPROC counts every process of the real uid; the slot uid is ours alone. */
-        set_limit(RLIMIT_NPROC, req->processes, req->processes, "setrlimit(RLIMIT_NPROC)");
-        /* setresuid away from 0 clears every capability (the bounding set is empty). */
-        if (setgroups(0, NULL) != 0) child_fail("setgroups");
-        if (setresgid(s->gid, s->gid, s->gid) != 0) child_fail("setresgid");
-        if (setresuid(s->uid, s->uid, s->uid) != 0) child_fail("setresuid");
-    } else {
+    if (!s->isolated) {
         /* Leftovers are found by process group; the parent-death signal covers a dead
          * server. Isolated slots need neither: kill(-1) in the pid namespace, and bwrap
          * (pid 1) takes the namespace down with it. */
         if (setsid() < 0) child_fail("setsid");
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail("prctl(PR_SET_PDEATHSIG)");
         if (getppid() != s->server_pid) _exit(SETUP_FAILED); /* the server died before prctl */
+    }
+}
+
+/* Wait for the job (its request struct on the go pipe), read its code from main.py, then
+ * apply the job's limits and the slot's credentials, in that order (credentials last:
+ * setting limits and uids needs root). The end of the go pipe means the server stops. */
+static void child_await_job(const struct settings *s) {
+    struct request req;
+    if (read_exact(FD_GO, &req, sizeof req, NULL) != 0) _exit(0);
+    close(FD_GO);
+    if (req.capture == CAPTURE_NONE) close(FD_VARS);
+    uint8_t *code = malloc(req.code_len ? req.code_len : 1);
+    if (!code) child_fail("malloc");
+    if (req.code_len) {
+        int fd = open(s->main_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) child_fail("open main.py");
+        if (read_exact(fd, code, req.code_len, NULL) != 0) child_fail("read main.py");
+        close(fd);
+    }
+    coderl_child = (struct child_job){req.capture, req.trajectory_max_steps, code, req.code_len, req.program, 0};
+    /* CPU: SIGXCPU at the soft limit first, SIGKILL one second later. */
+    set_limit(RLIMIT_CPU, req.cpu_limit_s, (rlim_t)req.cpu_limit_s + 1, "setrlimit(RLIMIT_CPU)");
+    set_limit(RLIMIT_FSIZE, req.file_size_bytes, req.file_size_bytes, "setrlimit(RLIMIT_FSIZE)");
+    set_limit(RLIMIT_NOFILE, req.open_files, req.open_files, "setrlimit(RLIMIT_NOFILE)");
+    if (req.memory_bytes > 0) set_limit(RLIMIT_AS, req.memory_bytes, req.memory_bytes, "setrlimit(RLIMIT_AS)");
+    if (s->isolated) {
+        /* RLIMIT_NPROC counts every process of the real uid; the slot uid is ours alone. */
+        set_limit(RLIMIT_NPROC, req.processes, req.processes, "setrlimit(RLIMIT_NPROC)");
+        /* setresuid away from 0 clears every capability (the bounding set is empty). */
+        if (setgroups(0, NULL) != 0) child_fail("setgroups");
+        if (setresgid(s->gid, s->gid, s->gid) != 0) child_fail("setresgid");
+        if (setresuid(s->uid, s->uid, s->uid) != 0) child_fail("setresuid");
     }
 }
 
@@ -556,69 +577,107 @@ static void job_close(struct job *j) {
     buffer_release(&j->setup);
 }
 
-/* Returns SERVE_CHILD in the forked child, 0 after a job was answered, or an error code. */
-static int run_job(const struct settings *s, const struct request *req, const uint8_t *payload) {
-    struct job j = {.req = req, .stdin_data = payload + req->code_len, .stdin_left = req->stdin_len,
-                    .stdin_w = -1, .out_r = -1, .err_r = -1, .vars_r = -1, .setup_r = -1, .pidfd = -1};
-    int fd = open(s->main_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return fail(SERVE_BROKEN, "cannot create %s: %s", s->main_path, strerror(errno));
-    int wrote = write_all(fd, payload, req->code_len);
-    close(fd);
-    if (wrote != 0) return fail(SERVE_BROKEN, "cannot write %s: %s", s->main_path, strerror(errno));
+/* The process the next job runs in, forked before the job arrives: fork, the interpreter's
+ * after-fork work and the child's descriptors and credentials then happen while the slot
+ * waits for work, not between a request and its answer. It is forked only after the
+ * previous job's processes are all gone and the scratch is empty, and it runs nothing
+ * but this file and the interpreter's after-fork hook until the job comes. */
+struct spare {
+    pid_t pid; /* 0: none */
+    int stdin_w, out_r, err_r, vars_r, setup_r, go_w, pidfd;
+};
 
-    int p_in[2], p_out[2], p_err[2], p_setup[2], p_vars[2] = {-1, -1};
-    if (pipe2(p_in, O_CLOEXEC) || pipe2(p_out, O_CLOEXEC) || pipe2(p_err, O_CLOEXEC) || pipe2(p_setup, O_CLOEXEC) ||
-        (req->capture != CAPTURE_NONE && pipe2(p_vars, O_CLOEXEC)))
+/* Returns SERVE_CHILD in the child once its job has arrived, 0 in the server, or an error. */
+static int spare_fork(const struct settings *s, struct spare *sp) {
+    int p_in[2], p_out[2], p_err[2], p_vars[2], p_setup[2], p_go[2];
+    if (pipe2(p_in, O_CLOEXEC) || pipe2(p_out, O_CLOEXEC) || pipe2(p_err, O_CLOEXEC) || pipe2(p_vars, O_CLOEXEC) ||
+        pipe2(p_setup, O_CLOEXEC) || pipe2(p_go, O_CLOEXEC))
         return fail(SERVE_BROKEN, "pipe2: %s", strerror(errno));
-    /* Everything that can be done before fork is: afterwards every page written here
-     * while the child lives is copied. */
-    buffer_init(&j.out, req->stdout_max);
-    buffer_init(&j.err, req->stderr_max);
-    buffer_init(&j.vars, req->vars_max);
-    buffer_init(&j.setup, SETUP_MAX_BYTES);
-    coderl_child = (struct child_job){req->capture, req->trajectory_max_steps, payload, req->code_len, req->program, 0};
-
-    int64_t started = now_ns();
     s->before_fork();
     pid_t pid = fork();
     if (pid != 0) s->after_fork_parent();
     if (pid == 0) {
-        child_setup(s, req, p_in[0], p_out[1], p_err[1], p_vars[1], p_setup[1]);
+        child_prepare(s, p_in[0], p_out[1], p_err[1], p_vars[1], p_setup[1], p_go[0]);
         /* Thread state, import lock, at-fork hooks (random reseeds), called from here
          * rather than from Python: one ctypes round trip fewer in every child. */
         s->after_fork_child();
+        child_await_job(s);
         return SERVE_CHILD;
     }
-    int children_ends[] = {p_in[0], p_out[1], p_err[1], p_setup[1], p_vars[1]};
-    for (int i = 0; i < 5; i++) if (children_ends[i] >= 0) close(children_ends[i]);
-    j.stdin_w = p_in[1];
-    j.out_r = p_out[0];
-    j.err_r = p_err[0];
-    j.setup_r = p_setup[0];
-    j.vars_r = p_vars[0];
+    int children_ends[] = {p_in[0], p_out[1], p_err[1], p_vars[1], p_setup[1], p_go[0]};
+    for (int i = 0; i < 6; i++) close(children_ends[i]);
+    *sp = (struct spare){pid, p_in[1], p_out[0], p_err[0], p_vars[0], p_setup[0], p_go[1], -1};
     if (pid < 0) {
         int err = errno;
-        job_close(&j);
+        int ends[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w};
+        for (int i = 0; i < 6; i++) close(ends[i]);
+        sp->pid = 0;
         return fail(SERVE_BROKEN, "fork: %s", strerror(err));
     }
-    set_nonblocking(j.out_r);
-    set_nonblocking(j.err_r);
+    set_nonblocking(sp->out_r);
+    set_nonblocking(sp->err_r);
+    set_nonblocking(sp->vars_r);
+    set_nonblocking(sp->setup_r);
     /* Best effort: without it a chatty program just waits for the quiet period to end. */
-    fcntl(j.out_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
-    fcntl(j.err_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
-    if (j.vars_r >= 0) fcntl(j.vars_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
-    set_nonblocking(j.setup_r);
-    if (j.vars_r >= 0) set_nonblocking(j.vars_r);
+    fcntl(sp->out_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
+    fcntl(sp->err_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
+    fcntl(sp->vars_r, F_SETPIPE_SZ, OUTPUT_PIPE_BYTES);
+    sp->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (sp->pidfd < 0) {
+        int err = errno;
+        kill_job(s, pid);
+        reap_all(s);
+        int ends[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w};
+        for (int i = 0; i < 6; i++) close(ends[i]);
+        sp->pid = 0;
+        return fail(SERVE_BROKEN, "pidfd_open: %s", strerror(err));
+    }
+    return 0;
+}
+
+/* Stop an unused spare (the slot is stopping): kill it and reap it. */
+static void spare_discard(const struct settings *s, struct spare *sp) {
+    if (!sp->pid) return;
+    kill_job(s, sp->pid);
+    reap_all(s);
+    int ends[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w, sp->pidfd};
+    for (int i = 0; i < 7; i++) close(ends[i]);
+    sp->pid = 0;
+}
+
+/* Run one job in the spare (which it consumes); 0 after the job was answered, or an error. */
+static int run_job(const struct settings *s, struct spare *sp, const struct request *req, const uint8_t *payload) {
+    pid_t pid = sp->pid;
+    struct job j = {.req = req, .stdin_data = payload + req->code_len, .stdin_left = req->stdin_len,
+                    .stdin_w = sp->stdin_w, .out_r = sp->out_r, .err_r = sp->err_r, .vars_r = sp->vars_r,
+                    .setup_r = sp->setup_r, .pidfd = sp->pidfd};
+    int go_w = sp->go_w;
+    sp->pid = 0;
+    /* Everything that can be done before the go is: the job's clock starts with it. */
+    buffer_init(&j.out, req->stdout_max);
+    buffer_init(&j.err, req->stderr_max);
+    buffer_init(&j.vars, req->vars_max);
+    buffer_init(&j.setup, SETUP_MAX_BYTES);
+    if (req->capture == CAPTURE_NONE) close_fd(&j.vars_r);
     if (j.stdin_left) set_nonblocking(j.stdin_w);
     else close_fd(&j.stdin_w);
-    j.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (j.pidfd < 0) {
+    int fd = open(s->main_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int wrote = fd < 0 ? -1 : write_all(fd, payload, req->code_len);
+    int err = errno;
+    if (fd >= 0) close(fd);
+    if (wrote != 0) {
+        close(go_w);
         kill_job(s, pid);
-        waitpid(pid, NULL, 0);
+        reap_all(s);
         job_close(&j);
-        return fail(SERVE_BROKEN, "pidfd_open: %s", strerror(errno));
+        return fail(SERVE_BROKEN, "cannot write %s: %s", s->main_path, strerror(err));
     }
 
+    int64_t started = now_ns();
+    /* A spare that died already (it cannot: it runs only our code) shows as a job whose
+     * setup never finished, so the write's result needs no check. */
+    (void)!write_all(go_w, req, sizeof *req);
+    close(go_w);
     uint32_t flags = supervise(&j, started + (int64_t)req->timeout_ms * 1000000LL);
     kill_job(s, pid);
     int status = 0;
@@ -639,26 +698,38 @@ static int run_job(const struct settings *s, const struct request *req, const ui
  * coderl_child), SERVE_STOP on shutdown or end of input, SERVE_BROKEN or SERVE_PROTOCOL
  * with the reason in coderl_error. */
 int coderl_serve(const struct settings *s) {
+    struct spare spare = {0};
     for (;;) {
-        struct request req;
-        int eof = 0;
-        if (read_exact(s->fd_in, &req, sizeof req, &eof) != 0)
-            return eof ? SERVE_STOP : fail(SERVE_PROTOCOL, "channel closed mid-frame");
-        if (req.magic != REQUEST_MAGIC) return fail(SERVE_PROTOCOL, "bad frame magic 0x%08x", req.magic);
-        if (req.kind == KIND_SHUTDOWN) return SERVE_STOP;
-        if (req.kind != KIND_RUN) return fail(SERVE_PROTOCOL, "unknown frame kind %u", req.kind);
-        if (validate(&req) != 0) return SERVE_PROTOCOL;
-        size_t size = (size_t)req.code_len + req.stdin_len;
-        uint8_t *payload = malloc(size ? size : 1);
-        if (!payload) return fail(SERVE_BROKEN, "out of memory for a %zu-byte job", size);
-        if (read_exact(s->fd_in, payload, size, NULL) != 0) {
-            free(payload);
-            return fail(SERVE_PROTOCOL, "channel closed mid-frame");
+        if (!spare.pid) {
+            int rc = spare_fork(s, &spare);
+            if (rc != 0) return rc; /* SERVE_CHILD in the spare, once its job arrived */
         }
-        int rc = run_job(s, &req, payload);
-        if (rc == SERVE_CHILD) return rc; /* the child keeps its copy of the job */
-        explicit_bzero(payload, size);
-        free(payload);
-        if (rc != 0) return rc;
+        struct request req;
+        int eof = 0, rc = 0;
+        size_t size = 0;
+        uint8_t *payload = NULL;
+        if (read_exact(s->fd_in, &req, sizeof req, &eof) != 0)
+            rc = eof ? SERVE_STOP : fail(SERVE_PROTOCOL, "channel closed mid-frame");
+        else if (req.magic != REQUEST_MAGIC)
+            rc = fail(SERVE_PROTOCOL, "bad frame magic 0x%08x", req.magic);
+        else if (req.kind == KIND_SHUTDOWN)
+            rc = SERVE_STOP;
+        else if (req.kind != KIND_RUN)
+            rc = fail(SERVE_PROTOCOL, "unknown frame kind %u", req.kind);
+        else if (validate(&req) != 0)
+            rc = SERVE_PROTOCOL;
+        else if (!(payload = malloc((size = (size_t)req.code_len + req.stdin_len) ? size : 1)))
+            rc = fail(SERVE_BROKEN, "out of memory for a %zu-byte job", size);
+        else if (read_exact(s->fd_in, payload, size, NULL) != 0)
+            rc = fail(SERVE_PROTOCOL, "channel closed mid-frame");
+        if (rc == 0) rc = run_job(s, &spare, &req, payload);
+        if (payload) {
+            explicit_bzero(payload, size);
+            free(payload);
+        }
+        if (rc != 0) {
+            spare_discard(s, &spare);
+            return rc;
+        }
     }
 }
