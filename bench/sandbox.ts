@@ -7,7 +7,8 @@
  * For each program and concurrency (1, 2, 4 jobs in flight; the pool has one slot per job up to one per
  * CPU, its default size): exec/s, latency p50/p99, and the CPU and minor page faults per
  * run (this process and every process under it — bwrap, fork-servers, programs, spawned
- * interpreters — from /proc/<pid>/stat, so other load on the machine does not count). A second table measures
+ * interpreters — from /proc/<pid>/stat, so other load on the machine does not count). Pool and spawn runs
+ * alternate in four chunks per row, so the host's drifting speed affects both sides alike. A second table measures
  * the cost of `paper` capture as the ratio of the program's own CPU time with and without.
  *
  * Usage: node --import tsx bench/sandbox.ts [--quick]
@@ -21,6 +22,8 @@ import { SandboxPool, findInterpreter, withReferenceCapture, type SandboxJob } f
 import { machineInfo, median, percentile, printTable, processTreeUsage, writeResults } from './common.js';
 
 const quick = process.argv.includes('--quick');
+/** pool/spawn alternations per table row */
+const ROUNDS = 4;
 
 const PROGRAMS = {
   trivial: 'print(1)\n',
@@ -100,6 +103,20 @@ async function measure(n: number, concurrency: number, one: () => Promise<Outcom
   };
 }
 
+/** Chunks of one measurement, measured apart: totals summed, latencies pooled. */
+function mergeMeasures(parts: Measure[]): Measure {
+  const programCpu = parts.map((p) => p.programCpuMs).filter((v): v is number => v !== null);
+  return {
+    runs: parts.reduce((n, p) => n + p.runs, 0),
+    seconds: parts.reduce((n, p) => n + p.seconds, 0),
+    latenciesMs: parts.flatMap((p) => p.latenciesMs).sort((a, b) => a - b),
+    cpuMs: parts.reduce((n, p) => n + p.cpuMs, 0),
+    programCpuMs: programCpu.length ? programCpu.reduce((a, b) => a + b, 0) : null,
+    minflt: parts.reduce((n, p) => n + p.minflt, 0),
+    failures: parts.reduce((n, p) => n + p.failures, 0),
+  };
+}
+
 function spawnRun(python: string, dir: string, code: string, id: number): Promise<Outcome> {
   // As the reference: temp file with the appended capture, one interpreter per run.
   const file = path.join(dir, `run${id}.py`);
@@ -154,19 +171,26 @@ async function main() {
     try {
       for (const [name, code] of Object.entries(PROGRAMS) as [keyof typeof PROGRAMS, string][]) {
         const job: SandboxJob = { code, capture: 'reference' };
-        const one = async (): Promise<Outcome> => {
+        const poolRun = async (): Promise<Outcome> => {
           const r = await pool.run(job);
           return { ok: r.status === 'ok', programCpuMs: r.cpu_ms };
         };
-        await measure(20, concurrency, one); // warm-up
-        rows.push(row('pool', name, concurrency, await measure(poolRuns[name], concurrency, one)));
+        let id = 0;
+        const spawnOne = () => spawnRun(python, dir, code, id++);
+        await measure(20, concurrency, poolRun); // warm-up
+        // Pool and spawn alternate in ROUNDS chunks, so a drift in the shared host's speed
+        // (±15% within a minute here) lands on both sides of the ratio alike.
+        const poolParts: Measure[] = [];
+        const spawnParts: Measure[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          poolParts.push(await measure(poolRuns[name] / ROUNDS, concurrency, poolRun));
+          spawnParts.push(await measure(spawnRuns[name] / ROUNDS, concurrency, spawnOne));
+        }
+        rows.push(row('pool', name, concurrency, mergeMeasures(poolParts)));
+        rows.push(row('spawn', name, concurrency, mergeMeasures(spawnParts)));
       }
     } finally {
       await pool.close();
-    }
-    for (const [name, code] of Object.entries(PROGRAMS) as [keyof typeof PROGRAMS, string][]) {
-      let id = 0;
-      rows.push(row('spawn', name, concurrency, await measure(spawnRuns[name], concurrency, () => spawnRun(python, dir, code, id++))));
     }
   }
   rmSync(dir, { recursive: true, force: true });
@@ -189,15 +213,22 @@ async function main() {
     const reps = quick ? 8 : 25;
     const trivialCpu = median(await cpuSamples(pool, PROGRAMS.trivial, 'none', reps));
     for (const [name, code] of Object.entries(CAPTURE_PROGRAMS)) {
-      const none = median(await cpuSamples(pool, code, 'none', reps));
-      const paper = median(await cpuSamples(pool, code, 'paper', reps));
+      // none and paper alternate run by run, for the same reason as ROUNDS above
+      const none: number[] = [];
+      const paper: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        none.push(...(await cpuSamples(pool, code, 'none', 1)));
+        paper.push(...(await cpuSamples(pool, code, 'paper', 1)));
+      }
       // Subtract the fixed per-run cost (fork, setup, exit) so the ratio is of program time.
-      const base = Math.max(none - trivialCpu, 0.001);
+      const noneMs = median(none);
+      const paperMs = median(paper);
+      const base = Math.max(noneMs - trivialCpu, 0.001);
       capture.push({
         program: name,
-        'cpu none ms': none,
-        'cpu paper ms': paper,
-        'program-time ratio': (paper - trivialCpu) / base,
+        'cpu none ms': noneMs,
+        'cpu paper ms': paperMs,
+        'program-time ratio': (paperMs - trivialCpu) / base,
       });
     }
   } finally {
