@@ -52,7 +52,7 @@ export function findCCompiler(env: NodeJS.ProcessEnv = process.env): string | nu
  */
 export function nativeForkServer(env: NodeJS.ProcessEnv = process.env): string {
   const hash = createHash('sha256');
-  for (const file of NATIVE_SOURCES) hash.update(file.slice(file.lastIndexOf('/'))).update(readFileSync(file));
+  for (const file of NATIVE_SOURCES) hash.update(path.basename(file)).update(readFileSync(file));
   const key = hash.update(CFLAGS.join(' ')).update(process.arch).digest('hex').slice(0, 16);
   const dir = nativeCacheDir(env);
   const target = path.join(dir, `forkserver-${key}.so`);

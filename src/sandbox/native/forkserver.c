@@ -587,6 +587,13 @@ struct spare {
     int stdin_w, out_r, err_r, vars_r, setup_r, go_w, pidfd;
 };
 
+/* Close the server's ends of a spare's pipes (and its pidfd, once opened); it is gone. */
+static void spare_close(struct spare *sp) {
+    int fds[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w, sp->pidfd};
+    for (int i = 0; i < 7; i++) if (fds[i] >= 0) close(fds[i]);
+    sp->pid = 0;
+}
+
 /* Returns SERVE_CHILD in the child once its job has arrived, 0 in the server, or an error. */
 static int spare_fork(const struct settings *s, struct spare *sp) {
     int p_in[2], p_out[2], p_err[2], p_vars[2], p_setup[2], p_go[2];
@@ -609,9 +616,7 @@ static int spare_fork(const struct settings *s, struct spare *sp) {
     *sp = (struct spare){pid, p_in[1], p_out[0], p_err[0], p_vars[0], p_setup[0], p_go[1], -1};
     if (pid < 0) {
         int err = errno;
-        int ends[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w};
-        for (int i = 0; i < 6; i++) close(ends[i]);
-        sp->pid = 0;
+        spare_close(sp);
         return fail(SERVE_BROKEN, "fork: %s", strerror(err));
     }
     set_nonblocking(sp->out_r);
@@ -627,9 +632,7 @@ static int spare_fork(const struct settings *s, struct spare *sp) {
         int err = errno;
         kill_job(s, pid);
         reap_all(s);
-        int ends[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w};
-        for (int i = 0; i < 6; i++) close(ends[i]);
-        sp->pid = 0;
+        spare_close(sp);
         return fail(SERVE_BROKEN, "pidfd_open: %s", strerror(err));
     }
     return 0;
@@ -640,9 +643,7 @@ static void spare_discard(const struct settings *s, struct spare *sp) {
     if (!sp->pid) return;
     kill_job(s, sp->pid);
     reap_all(s);
-    int ends[] = {sp->stdin_w, sp->out_r, sp->err_r, sp->vars_r, sp->setup_r, sp->go_w, sp->pidfd};
-    for (int i = 0; i < 7; i++) close(ends[i]);
-    sp->pid = 0;
+    spare_close(sp);
 }
 
 /* Run one job in the spare (which it consumes); 0 after the job was answered, or an error. */

@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef struct py_object py_object; /* opaque: only passed back to the interpreter */
 

@@ -72,11 +72,10 @@ class PaperCapture:
         self.last = {}
         self.returns = {}
         self.codes = {}
-        self.backend = "monitoring" if hasattr(sys, "monitoring") else "settrace"
+        # sys.monitoring (3.12+) rides on the native return hook; without one, settrace.
+        self.backend = "monitoring" if hasattr(sys, "monitoring") and return_hook is not None else "settrace"
         # Built now (in the server, before any fork), so a child only registers it.
-        self.native_on_return = None
-        if return_hook is not None and self.backend == "monitoring":
-            self.native_on_return = return_hook(self._eager_callback(), self.last, EAGER_RETURNS)
+        self.native_on_return = return_hook(self._eager_callback(), self.last, EAGER_RETURNS) if self.backend == "monitoring" else None
 
     def start(self):
         if self.backend == "monitoring":
@@ -117,7 +116,7 @@ class PaperCapture:
         disable = sys.monitoring.DISABLE
 
         def eager(code, offset, retval):
-            if code.co_filename != filename or code.co_name.startswith("<"):
+            if not _user_function(code, filename):
                 return disable  # library or module code: never report this location again
             key = id(code)
             codes[key] = code  # kept alive: the native table is keyed by its address
@@ -129,30 +128,16 @@ class PaperCapture:
     def _start_monitoring(self):
         mon = sys.monitoring
         filename = self.filename
-        last = self.last
-        returns = self.returns
         getframe = sys._getframe
-        disable = mon.DISABLE
         record = self._record
-
-        def on_return(code, offset, retval):
-            key = id(code)
-            n = returns.get(key)
-            if n is not None and n >= EAGER_RETURNS:
-                last[key] = getframe(1)  # hot path: one lookup, one store
-                return None
-            if n is None and (code.co_filename != filename or code.co_name.startswith("<")):
-                return disable  # library or module code: never report this location again
-            record(code, getframe(1))
-            return None
 
         def on_unwind(code, offset, exc):
             # PY_UNWIND cannot be disabled per location; filter cheaply instead.
-            if code.co_filename == filename and not code.co_name.startswith("<"):
+            if _user_function(code, filename):
                 record(code, getframe(1))
 
         mon.use_tool_id(MONITORING_TOOL_ID, "coderl-capture")
-        mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, self.native_on_return or on_return)
+        mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_RETURN, self.native_on_return)
         mon.register_callback(MONITORING_TOOL_ID, mon.events.PY_UNWIND, on_unwind)
         mon.set_events(MONITORING_TOOL_ID, mon.events.PY_RETURN | mon.events.PY_UNWIND)
 
